@@ -1,0 +1,478 @@
+//! The repair itself: document bytes in, repaired bytes or the reason why not
+//! out. No HTTP here, so it can be tested, benchmarked and fuzzed alone.
+//!
+//! ```
+//! use oauth_metadata_repair::repair::Repairer;
+//!
+//! let doc = br#"{"issuer":"https://as.example","token_endpoint_auth_methods_supported":["client_secret_post"]}"#;
+//! let repaired = Repairer::new().repair(doc).unwrap();
+//! assert_eq!(
+//!     repaired.as_bytes(),
+//!     br#"{"issuer":"https://as.example","token_endpoint_auth_methods_supported":["client_secret_post","none"]}"#
+//! );
+//! ```
+
+mod rule;
+mod scan;
+
+pub use rule::{Placement, Rule, WhenAbsent};
+
+use scan::{decode, scan_object, string_array, string_is, Member, Object, ScanError};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Applies a set of [`Rule`]s to discovery documents.
+///
+/// The default has exactly one rule, [`Rule::token_endpoint_none`], appends,
+/// and repairs documents that carry `signed_metadata`.
+///
+/// Cheap to share: it holds only the rule list. Build it once and call
+/// [`Repairer::repair`] for each document.
+#[derive(Debug, Clone)]
+pub struct Repairer {
+    rules: Vec<Rule>,
+    placement: Placement,
+    skip_signed_metadata: bool,
+}
+
+impl Default for Repairer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Repairer {
+    /// A repairer with the default rule: `"none"` in
+    /// `token_endpoint_auth_methods_supported`.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            rules: vec![Rule::token_endpoint_none()],
+            placement: Placement::Append,
+            skip_signed_metadata: false,
+        }
+    }
+
+    /// Adds a rule to those already present.
+    ///
+    /// ```
+    /// use oauth_metadata_repair::repair::{Repairer, Rule};
+    ///
+    /// let repairer = Repairer::new().rule(Rule::code_challenge_s256());
+    /// let out = repairer.repair(br#"{"token_endpoint_auth_methods_supported":[]}"#).unwrap();
+    /// assert_eq!(
+    ///     out.as_bytes(),
+    ///     br#"{"token_endpoint_auth_methods_supported":["none"],"code_challenge_methods_supported":["S256"]}"#
+    /// );
+    /// ```
+    #[must_use]
+    pub fn rule(mut self, rule: Rule) -> Self {
+        self.rules.push(rule);
+        self
+    }
+
+    /// Replaces every rule, the default one included.
+    #[must_use]
+    pub fn rules(mut self, rules: impl IntoIterator<Item = Rule>) -> Self {
+        self.rules = rules.into_iter().collect();
+        self
+    }
+
+    /// Where a missing value goes in an existing array. The default is
+    /// [`Placement::Append`].
+    #[must_use]
+    pub fn placement(mut self, placement: Placement) -> Self {
+        self.placement = placement;
+        self
+    }
+
+    /// Leave documents that carry `signed_metadata` alone instead of
+    /// repairing their plain JSON members. The default is `false`: the plain
+    /// members are repaired and the signed JWT is kept byte for byte (a
+    /// client that prefers the signed values then sees the upstream's).
+    #[must_use]
+    pub fn skip_signed_metadata(mut self, skip: bool) -> Self {
+        self.skip_signed_metadata = skip;
+        self
+    }
+
+    /// The rules in force, in the order they are applied.
+    #[must_use]
+    pub fn rule_list(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Repairs one document.
+    ///
+    /// On success the output equals the input plus inserted bytes only: no
+    /// byte of the input is removed, changed or moved relative to the others.
+    ///
+    /// # Errors
+    ///
+    /// [`Skip`] says why the document was left as it is: it already satisfies
+    /// every rule, is not JSON, is not an object, repeats a top-level key, or
+    /// has a field of an unexpected shape.
+    pub fn repair(&self, doc: &[u8]) -> Result<Repaired, Skip> {
+        let obj = scan_object(doc).map_err(|e| match e {
+            ScanError::Invalid(offset) => Skip::NotJson { offset },
+            ScanError::NotAnObject => Skip::NotAnObject,
+        })?;
+        if let Some(key) = duplicate_key(doc, &obj.members) {
+            return Err(Skip::DuplicateKey { key });
+        }
+        let find = |name: &str| {
+            obj.members
+                .iter()
+                .find(|m| string_is(&doc[m.key.clone()], name))
+        };
+        let signed_metadata = find("signed_metadata").is_some();
+        if signed_metadata && self.skip_signed_metadata {
+            return Err(Skip::SignedMetadata);
+        }
+
+        let style = Style::of(doc, &obj);
+        let mut edits: Vec<Insert> = Vec::new();
+        let mut fields = Vec::new();
+        let mut shape_problem = None;
+        for (i, rule) in self.rules.iter().enumerate() {
+            let field = rule.field();
+            if self.rules[..i].iter().any(|r| r.field() == field) {
+                continue; // handled with the first rule naming this field
+            }
+            let group = || self.rules[i..].iter().filter(|r| r.field() == field);
+            let outcome = match find(field) {
+                Some(member) => self.repair_member(doc, member, group(), style),
+                None => Ok(self.add_member(doc, &obj, field, group(), style)),
+            };
+            match outcome {
+                Ok(Some(mut e)) => {
+                    edits.append(&mut e);
+                    fields.push(rule.field_cow());
+                }
+                Ok(None) => {}
+                Err(()) => {
+                    shape_problem.get_or_insert_with(|| field.to_owned());
+                }
+            }
+        }
+        if edits.is_empty() {
+            return Err(match shape_problem {
+                Some(field) => Skip::UnexpectedShape { field },
+                None => Skip::AlreadyCompliant,
+            });
+        }
+        // Stable: edits at one offset keep rule order.
+        edits.sort_by_key(|e| e.at);
+        let added: usize = edits.iter().map(|e| e.text.len()).sum();
+        let mut out = Vec::with_capacity(doc.len() + added);
+        let mut from = 0;
+        for e in &edits {
+            out.extend_from_slice(&doc[from..e.at]);
+            out.extend_from_slice(&e.text);
+            from = e.at;
+        }
+        out.extend_from_slice(&doc[from..]);
+        Ok(Repaired {
+            bytes: out,
+            fields,
+            signed_metadata,
+        })
+    }
+
+    /// Values the rules want in `field` that the present ones lack.
+    fn missing<'r>(
+        &self,
+        rules: impl Iterator<Item = &'r Rule>,
+        present: impl Fn(&str) -> bool,
+    ) -> Vec<&'r str> {
+        let mut missing: Vec<&str> = Vec::new();
+        for r in rules {
+            if !present(r.value()) && !missing.contains(&r.value()) {
+                missing.push(r.value());
+            }
+        }
+        missing
+    }
+
+    fn repair_member<'r>(
+        &self,
+        doc: &[u8],
+        member: &Member,
+        rules: impl Iterator<Item = &'r Rule>,
+        style: Style,
+    ) -> Result<Option<Vec<Insert>>, ()> {
+        let value = member.value.clone();
+        match doc[value.start] {
+            b'[' => {
+                let arr = string_array(doc, value).ok_or(())?;
+                let missing = self.missing(rules, |v| {
+                    arr.elements.iter().any(|e| string_is(&doc[e.clone()], v))
+                });
+                if missing.is_empty() {
+                    return Ok(None);
+                }
+                let Some(first) = arr.elements.first() else {
+                    let text = style.join(&missing, &[]);
+                    return Ok(Some(vec![Insert::new(arr.after_open, text)]));
+                };
+                // Reuse the upstream's own separator: the bytes between the
+                // first two elements, or `,` plus the indent after `[`.
+                let sep: Cow<'_, [u8]> = match arr.elements.get(1) {
+                    Some(second) => Cow::Borrowed(&doc[first.end..second.start]),
+                    None => {
+                        let mut s = b",".to_vec();
+                        s.extend_from_slice(&doc[arr.after_open..first.start]);
+                        Cow::Owned(s)
+                    }
+                };
+                let mut text = Vec::new();
+                let at = match self.placement {
+                    Placement::Append => {
+                        for v in &missing {
+                            text.extend_from_slice(&sep);
+                            push_json_string(&mut text, v);
+                        }
+                        arr.elements.last().map_or(first.end, |l| l.end)
+                    }
+                    Placement::Prepend => {
+                        for v in &missing {
+                            push_json_string(&mut text, v);
+                            text.extend_from_slice(&sep);
+                        }
+                        first.start
+                    }
+                };
+                Ok(Some(vec![Insert::new(at, text)]))
+            }
+            b'"' => {
+                let token = &doc[value.clone()];
+                let missing = self.missing(rules, |v| string_is(token, v));
+                if missing.is_empty() {
+                    return Ok(None);
+                }
+                // A single string stands for a one-element list.
+                let (open, close) = match self.placement {
+                    Placement::Append => {
+                        let mut close = Vec::new();
+                        for v in &missing {
+                            close.extend_from_slice(style.sep());
+                            push_json_string(&mut close, v);
+                        }
+                        close.push(b']');
+                        (b"[".to_vec(), close)
+                    }
+                    Placement::Prepend => {
+                        let mut open = b"[".to_vec();
+                        for v in &missing {
+                            push_json_string(&mut open, v);
+                            open.extend_from_slice(style.sep());
+                        }
+                        (open, b"]".to_vec())
+                    }
+                };
+                Ok(Some(vec![
+                    Insert::new(value.start, open),
+                    Insert::new(value.end, close),
+                ]))
+            }
+            _ => Err(()),
+        }
+    }
+
+    fn add_member<'r>(
+        &self,
+        doc: &[u8],
+        obj: &Object,
+        field: &str,
+        rules: impl Iterator<Item = &'r Rule> + Clone,
+        style: Style,
+    ) -> Option<Vec<Insert>> {
+        let defaults: &[Cow<'static, str>] = rules.clone().find_map(|r| match r.absent() {
+            WhenAbsent::Assume(d) => Some(d.as_slice()),
+            WhenAbsent::Leave => None,
+        })?;
+        let missing = self.missing(rules, |v| defaults.iter().any(|d| d == v));
+        if missing.is_empty() {
+            return None;
+        }
+        let defaults: Vec<&str> = defaults.iter().map(|d| d.as_ref()).collect();
+        let array = match self.placement {
+            Placement::Append => style.join(&defaults, &missing),
+            Placement::Prepend => style.join(&missing, &defaults),
+        };
+        let mut text = Vec::new();
+        let at = match obj.members.last() {
+            // Copy the last member's indent and colon spacing.
+            Some(last) => {
+                text.push(b',');
+                text.extend_from_slice(&doc[last.lead..last.key.start]);
+                push_json_string(&mut text, field);
+                text.extend_from_slice(&doc[last.key.end..last.value.start]);
+                last.value.end
+            }
+            None => {
+                push_json_string(&mut text, field);
+                text.push(b':');
+                obj.open + 1
+            }
+        };
+        text.push(b'[');
+        text.extend_from_slice(&array);
+        text.push(b']');
+        Some(vec![Insert::new(at, text)])
+    }
+}
+
+/// How new arrays are spelled: `,` or `, ` between elements, following the
+/// document's own colon spacing.
+#[derive(Clone, Copy)]
+struct Style {
+    spaced: bool,
+}
+
+impl Style {
+    fn of(doc: &[u8], obj: &Object) -> Self {
+        let spaced = obj
+            .members
+            .first()
+            .is_some_and(|m| doc[m.key.end..m.value.start].contains(&b' '));
+        Self { spaced }
+    }
+
+    fn sep(self) -> &'static [u8] {
+        if self.spaced {
+            b", "
+        } else {
+            b","
+        }
+    }
+
+    fn join(self, a: &[&str], b: &[&str]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, v) in a.iter().chain(b).enumerate() {
+            if i > 0 {
+                out.extend_from_slice(self.sep());
+            }
+            push_json_string(&mut out, v);
+        }
+        out
+    }
+}
+
+struct Insert {
+    at: usize,
+    text: Vec<u8>,
+}
+
+impl Insert {
+    fn new(at: usize, text: Vec<u8>) -> Self {
+        Self { at, text }
+    }
+}
+
+fn push_json_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            c if (c as u32) < 0x20 => {
+                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
+            }
+            c => {
+                let mut buf = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+fn duplicate_key(doc: &[u8], members: &[Member]) -> Option<String> {
+    let mut keys: Vec<Cow<'_, str>> = members.iter().map(|m| decode(&doc[m.key.clone()])).collect();
+    keys.sort_unstable();
+    keys.windows(2)
+        .find(|w| w[0] == w[1])
+        .map(|w| w[0].clone().into_owned())
+}
+
+/// A repaired document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repaired {
+    bytes: Vec<u8>,
+    fields: Vec<Cow<'static, str>>,
+    signed_metadata: bool,
+}
+
+impl Repaired {
+    /// The repaired document.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The repaired document, by value.
+    #[must_use]
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The top-level fields that were changed or added, in rule order.
+    #[must_use]
+    pub fn fields(&self) -> &[Cow<'static, str>] {
+        &self.fields
+    }
+
+    /// True when the document carries `signed_metadata`, which was kept byte
+    /// for byte and so still states the upstream's original values.
+    #[must_use]
+    pub fn kept_signed_metadata(&self) -> bool {
+        self.signed_metadata
+    }
+}
+
+/// Why a document was left as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Skip {
+    /// Every rule is already satisfied.
+    AlreadyCompliant,
+    /// Not valid JSON (RFC 8259); `offset` is where the grammar broke.
+    NotJson {
+        /// Byte offset of the first offending byte.
+        offset: usize,
+    },
+    /// Valid JSON, but the top-level value is not an object.
+    NotAnObject,
+    /// A top-level key appears twice, so clients may disagree on its value.
+    DuplicateKey {
+        /// The repeated key, decoded.
+        key: String,
+    },
+    /// A rule's field is neither an array of strings nor a string.
+    UnexpectedShape {
+        /// The field's name.
+        field: String,
+    },
+    /// The document carries `signed_metadata` and the repairer was told to
+    /// skip such documents.
+    SignedMetadata,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AlreadyCompliant => f.write_str("already compliant"),
+            Self::NotJson { offset } => write!(f, "not json (at byte {offset})"),
+            Self::NotAnObject => f.write_str("not a json object"),
+            Self::DuplicateKey { key } => write!(f, "duplicate top-level key {key:?}"),
+            Self::UnexpectedShape { field } => write!(f, "unexpected shape of {field:?}"),
+            Self::SignedMetadata => f.write_str("carries signed_metadata"),
+        }
+    }
+}
+
+impl std::error::Error for Skip {}
+
+#[cfg(test)]
+mod tests;

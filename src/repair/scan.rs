@@ -1,0 +1,515 @@
+//! A validating JSON scanner that records where the top-level members are.
+//!
+//! It checks the whole document against the RFC 8259 grammar (UTF-8,
+//! strings, escapes, numbers, literals, nesting, nothing after the value) in
+//! one pass without recursion, and reports byte offsets instead of building a
+//! tree, so the caller can edit the document in place.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Why a document could not be scanned as a JSON object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScanError {
+    /// Not valid JSON; the byte offset where the grammar broke.
+    Invalid(usize),
+    /// Valid JSON whose top-level value is not an object.
+    NotAnObject,
+}
+
+/// One top-level `"key": value` member.
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    /// Offset just after the `{` or `,` that precedes this member.
+    pub(crate) lead: usize,
+    /// The key token, quotes included.
+    pub(crate) key: Range<usize>,
+    /// The value, without surrounding whitespace.
+    pub(crate) value: Range<usize>,
+}
+
+/// The top-level object of a document.
+#[derive(Debug, Clone)]
+pub(crate) struct Object {
+    /// Offset of the opening `{`.
+    pub(crate) open: usize,
+    pub(crate) members: Vec<Member>,
+}
+
+/// Scans `doc`, which must be a single JSON object with optional whitespace
+/// around it.
+pub(crate) fn scan_object(doc: &[u8]) -> Result<Object, ScanError> {
+    if let Err(e) = std::str::from_utf8(doc) {
+        return Err(ScanError::Invalid(e.valid_up_to()));
+    }
+    let mut s = Scanner { b: doc, i: 0 };
+    s.ws();
+    if s.peek() != Some(b'{') {
+        // Tell "valid but not an object" from "not JSON at all".
+        s.value()?;
+        s.ws();
+        return Err(if s.i == doc.len() {
+            ScanError::NotAnObject
+        } else {
+            ScanError::Invalid(s.i)
+        });
+    }
+    let open = s.i;
+    s.i += 1;
+    let mut members = Vec::new();
+    let mut lead = s.i;
+    s.ws();
+    if s.peek() == Some(b'}') {
+        s.i += 1;
+    } else {
+        loop {
+            let key_start = s.i;
+            s.string()?;
+            let key = key_start..s.i;
+            s.ws();
+            s.expect(b':')?;
+            s.ws();
+            let value_start = s.i;
+            s.value()?;
+            members.push(Member {
+                lead,
+                key,
+                value: value_start..s.i,
+            });
+            s.ws();
+            match s.next() {
+                Some(b',') => {
+                    lead = s.i;
+                    s.ws();
+                }
+                Some(b'}') => break,
+                _ => return Err(s.error()),
+            }
+        }
+    }
+    s.ws();
+    if s.i != doc.len() {
+        return Err(ScanError::Invalid(s.i));
+    }
+    Ok(Object { open, members })
+}
+
+/// The elements of an array value, which must all be strings.
+#[derive(Debug, Clone)]
+pub(crate) struct StringArray {
+    /// Offset just after `[`.
+    pub(crate) after_open: usize,
+    /// Each element token, quotes included.
+    pub(crate) elements: Vec<Range<usize>>,
+}
+
+/// Reads an already validated array value as a list of string elements.
+/// Returns `None` when some element is not a string.
+pub(crate) fn string_array(doc: &[u8], value: Range<usize>) -> Option<StringArray> {
+    let mut s = Scanner {
+        b: &doc[..value.end],
+        i: value.start,
+    };
+    if s.next() != Some(b'[') {
+        return None;
+    }
+    let after_open = s.i;
+    let mut elements = Vec::new();
+    s.ws();
+    if s.peek() == Some(b']') {
+        return Some(StringArray {
+            after_open,
+            elements,
+        });
+    }
+    loop {
+        let start = s.i;
+        s.string().ok()?;
+        elements.push(start..s.i);
+        s.ws();
+        match s.next() {
+            Some(b',') => s.ws(),
+            Some(b']') => {
+                return Some(StringArray {
+                    after_open,
+                    elements,
+                })
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Decodes a validated string token (quotes included).
+///
+/// Escapes are resolved; a lone surrogate becomes U+FFFD, so two distinct
+/// malformed strings may decode alike (callers only use this to compare, and
+/// treat a spurious match conservatively).
+pub(crate) fn decode(token: &[u8]) -> Cow<'_, str> {
+    let inner = &token[1..token.len() - 1];
+    if !inner.contains(&b'\\') {
+        // The scanner checked UTF-8 for the whole document.
+        return String::from_utf8_lossy(inner);
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut units: Vec<u16> = Vec::new();
+    let mut i = 0;
+    while i < inner.len() {
+        let c = inner[i];
+        if c == b'\\' && inner.get(i + 1) == Some(&b'u') {
+            units.push(hex4(&inner[i + 2..i + 6]));
+            i += 6;
+            continue;
+        }
+        flush_units(&mut units, &mut out);
+        if c == b'\\' {
+            out.push(match inner[i + 1] {
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                other => char::from(other),
+            });
+            i += 2;
+        } else {
+            let run = inner[i..]
+                .iter()
+                .position(|&b| b == b'\\')
+                .map_or(inner.len(), |p| i + p);
+            out.push_str(&String::from_utf8_lossy(&inner[i..run]));
+            i = run;
+        }
+    }
+    flush_units(&mut units, &mut out);
+    Cow::Owned(out)
+}
+
+fn flush_units(units: &mut Vec<u16>, out: &mut String) {
+    out.extend(char::decode_utf16(units.drain(..)).map(|r| r.unwrap_or('\u{fffd}')));
+}
+
+fn hex4(h: &[u8]) -> u16 {
+    h.iter().fold(0, |acc, &d| {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            _ => d - b'A' + 10,
+        };
+        (acc << 4) | u16::from(v)
+    })
+}
+
+/// True when the string token decodes to exactly `text`.
+pub(crate) fn string_is(token: &[u8], text: &str) -> bool {
+    let inner = &token[1..token.len() - 1];
+    if inner.contains(&b'\\') {
+        decode(token) == text
+    } else {
+        inner == text.as_bytes()
+    }
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.i += 1;
+        Some(c)
+    }
+
+    fn error(&self) -> ScanError {
+        ScanError::Invalid(self.i.min(self.b.len()))
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), ScanError> {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.error())
+        }
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// A string token; UTF-8 was checked up front.
+    fn string(&mut self) -> Result<(), ScanError> {
+        self.expect(b'"')?;
+        loop {
+            let rest = &self.b[self.i..];
+            let Some(p) = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20) else {
+                self.i = self.b.len();
+                return Err(self.error());
+            };
+            self.i += p;
+            match self.b[self.i] {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                b'\\' => {
+                    self.i += 1;
+                    match self.next() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
+                        Some(b'u') => {
+                            for _ in 0..4 {
+                                if !self.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+                                    return Err(self.error());
+                                }
+                                self.i += 1;
+                            }
+                        }
+                        Some(_) => {
+                            self.i -= 1;
+                            return Err(self.error());
+                        }
+                        None => return Err(self.error()),
+                    }
+                }
+                _ => return Err(self.error()),
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<(), ScanError> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.error()),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(self.error());
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.error());
+            }
+        }
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), ScanError> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(self.error())
+        }
+    }
+
+    /// One value of any kind; nesting is tracked on a heap stack, so a
+    /// deeply nested document cannot overflow the call stack.
+    fn value(&mut self) -> Result<(), ScanError> {
+        // true: inside an object, false: inside an array.
+        let mut stack: Vec<bool> = Vec::new();
+        loop {
+            self.ws();
+            match self.peek() {
+                Some(b'{') => {
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        self.i += 1;
+                    } else {
+                        stack.push(true);
+                        self.key()?;
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        self.i += 1;
+                    } else {
+                        stack.push(false);
+                        continue;
+                    }
+                }
+                Some(b'"') => self.string()?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                _ => return Err(self.error()),
+            }
+            // A value is complete: close containers until one wants more.
+            loop {
+                let Some(&in_object) = stack.last() else {
+                    return Ok(());
+                };
+                self.ws();
+                let c = self.peek();
+                if c.is_some() {
+                    self.i += 1;
+                }
+                match c {
+                    Some(b',') => {
+                        if in_object {
+                            self.ws();
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    Some(b'}') if in_object => {
+                        stack.pop();
+                    }
+                    Some(b']') if !in_object => {
+                        stack.pop();
+                    }
+                    Some(_) => {
+                        self.i -= 1;
+                        return Err(self.error());
+                    }
+                    None => return Err(self.error()),
+                }
+            }
+        }
+    }
+
+    /// `"key" :` inside a nested object.
+    fn key(&mut self) -> Result<(), ScanError> {
+        self.string()?;
+        self.ws();
+        self.expect(b':')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid(doc: &str) -> bool {
+        match scan_object(doc.as_bytes()) {
+            Ok(_) | Err(ScanError::NotAnObject) => true,
+            Err(ScanError::Invalid(_)) => false,
+        }
+    }
+
+    #[test]
+    fn accepts_the_rfc_8259_grammar() {
+        for doc in [
+            "{}",
+            " {\"a\" : [1, -0.5e+3, 2E-2, true, false, null, {\"b\": []}]}\r\n",
+            r#"{"s": "\" \\ \/ \b \f \n \r \t \u00e9 \uD83D\uDE00 é"}"#,
+            "[]",
+            "0",
+            "\"x\"",
+            "[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]",
+        ] {
+            assert!(valid(doc), "{doc}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_rfc_8259_rejects() {
+        for doc in [
+            "",
+            "{",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{'a':1}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "{\"a\":.5}",
+            "{\"a\":1e}",
+            "{\"a\":+1}",
+            "{\"a\":tru}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\u12g4\"}",
+            "{\"a\":\"\t\"}",
+            "{\"a\":[1,]}",
+            "{\"a\":[1 2]}",
+            "{\"a\":1}x",
+            "{\"a\":1}{}",
+            "\u{feff}{}",
+            "{\"a\":\"unterminated}",
+            "{\"a\":[}",
+            "{\"a\":{\"b\":1]}",
+            "NaN",
+        ] {
+            assert!(!valid(doc), "{doc:?}");
+        }
+        assert_eq!(
+            scan_object(b"{\"a\":\"\xff\"}").unwrap_err(),
+            ScanError::Invalid(6)
+        );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200_000), "]".repeat(200_000));
+        assert!(scan_object(deep.as_bytes()).is_ok());
+        let broken = format!("{{\"a\":{}}}", "[".repeat(200_000));
+        assert!(scan_object(broken.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn records_member_offsets() {
+        let doc = br#" { "a" : 1 ,"b":[2] } "#;
+        let obj = scan_object(doc).unwrap();
+        assert_eq!(obj.open, 1);
+        assert_eq!(obj.members.len(), 2);
+        assert_eq!(&doc[obj.members[0].key.clone()], br#""a""#);
+        assert_eq!(&doc[obj.members[0].value.clone()], b"1");
+        assert_eq!(&doc[obj.members[1].lead..obj.members[1].key.start], b"");
+        assert_eq!(&doc[obj.members[1].value.clone()], b"[2]");
+    }
+
+    #[test]
+    fn decodes_escapes_for_comparison() {
+        assert!(string_is(br#""none""#, "none"));
+        assert!(string_is(br#""\u006eone""#, "none"));
+        assert!(string_is(br#""a\/b""#, "a/b"));
+        assert!(string_is(br#""\uD83D\uDE00""#, "\u{1F600}"));
+        assert!(!string_is(br#""None""#, "none"));
+        assert_eq!(decode(br#""\ud800x""#), "\u{fffd}x");
+    }
+
+    #[test]
+    fn reads_string_arrays_and_refuses_other_elements() {
+        let doc = br#"[ "a" ,"b"]"#;
+        let arr = string_array(doc, 0..doc.len()).unwrap();
+        assert_eq!(arr.after_open, 1);
+        assert_eq!(arr.elements, vec![2..5, 7..10]);
+        let doc = br#"["a", 1]"#;
+        assert!(string_array(doc, 0..doc.len()).is_none());
+        let doc = b"[]";
+        assert!(string_array(doc, 0..doc.len()).unwrap().elements.is_empty());
+        let doc = b"{}";
+        assert!(string_array(doc, 0..doc.len()).is_none());
+    }
+}
