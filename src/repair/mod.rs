@@ -96,6 +96,10 @@ impl Repairer {
         self
     }
 
+    pub(crate) fn placement_in_force(&self) -> Placement {
+        self.placement
+    }
+
     /// The rules in force, in the order they are applied.
     #[must_use]
     pub fn rule_list(&self) -> &[Rule] {

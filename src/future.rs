@@ -1,0 +1,196 @@
+use crate::body::ResponseBody;
+use crate::headers::{after_repair, check_response, drop_digests, relabel_not_modified, RequestPlan};
+use crate::layer::Config;
+use crate::trace;
+use bytes::{Buf, BufMut, BytesMut};
+use http::response::Parts;
+use http::{HeaderMap, Response, StatusCode};
+use http_body::Body;
+use pin_project_lite::pin_project;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+pin_project! {
+    /// Response future of [`RepairMetadata`](crate::RepairMetadata).
+    ///
+    /// For a discovery request it also reads the document (up to the limit)
+    /// before it resolves, because the repaired headers depend on the
+    /// repaired body. For every other request it resolves as soon as the
+    /// inner future does.
+    pub struct ResponseFuture<F, B> {
+        #[pin]
+        inner: F,
+        discovery: Option<Discovery>,
+        buffering: Option<Buffering<B>>,
+    }
+}
+
+#[derive(Debug)]
+struct Discovery {
+    config: Arc<Config>,
+    plan: RequestPlan,
+}
+
+struct Buffering<B> {
+    parts: Parts,
+    // Boxed so it can be handed on to the response body after being polled
+    // here; only discovery responses pay this one allocation.
+    body: Pin<Box<B>>,
+    buf: BytesMut,
+    trailers: Option<HeaderMap>,
+    discovery: Discovery,
+}
+
+impl<F, B> ResponseFuture<F, B> {
+    pub(crate) fn passthrough(inner: F) -> Self {
+        Self {
+            inner,
+            discovery: None,
+            buffering: None,
+        }
+    }
+
+    pub(crate) fn discovery(inner: F, config: Arc<Config>, plan: RequestPlan) -> Self {
+        Self {
+            inner,
+            discovery: Some(Discovery { config, plan }),
+            buffering: None,
+        }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Body,
+{
+    type Output = Result<Response<ResponseBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if this.buffering.is_none() {
+            let response = ready!(this.inner.poll(cx))?;
+            let Some(discovery) = this.discovery.take() else {
+                return Poll::Ready(Ok(response.map(ResponseBody::passthrough)));
+            };
+            let (mut parts, body) = response.into_parts();
+            let config = &discovery.config;
+            if parts.status == StatusCode::NOT_MODIFIED && discovery.plan.revalidating {
+                // The upstream matched a tag we mapped back from a repaired one.
+                relabel_not_modified(&mut parts.headers, &config.etag_suffix);
+            }
+            match check_response(
+                parts.status,
+                &parts.headers,
+                config.respect_no_transform,
+                config.max_body_bytes,
+            ) {
+                Err(reason) => {
+                    trace::left_alone(reason);
+                    let body = ResponseBody::passthrough(body);
+                    return Poll::Ready(Ok(finish(parts, body, discovery.plan)));
+                }
+                Ok(declared) => {
+                    let capacity = declared.unwrap_or(0).min(config.max_body_bytes);
+                    *this.buffering = Some(Buffering {
+                        parts,
+                        body: Box::pin(body),
+                        buf: BytesMut::with_capacity(capacity),
+                        trailers: None,
+                        discovery,
+                    });
+                }
+            }
+        }
+        let Some(b) = this.buffering.as_mut() else {
+            unreachable!("buffering was just set")
+        };
+        loop {
+            match ready!(b.body.as_mut().poll_frame(cx)) {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => {
+                        let limit = b.discovery.config.max_body_bytes;
+                        if b.buf.len().saturating_add(data.remaining()) > limit {
+                            trace::left_alone("body over the limit");
+                            let Some(b) = this.buffering.take() else {
+                                unreachable!()
+                            };
+                            let mut prefix = b.buf;
+                            prefix.put(data);
+                            let body = ResponseBody::replay(prefix.freeze(), b.body);
+                            return Poll::Ready(Ok(finish(b.parts, body, b.discovery.plan)));
+                        }
+                        b.buf.put(data);
+                    }
+                    Err(frame) => {
+                        if let Ok(t) = frame.into_trailers() {
+                            match &mut b.trailers {
+                                Some(all) => all.extend(t),
+                                None => b.trailers = Some(t),
+                            }
+                        }
+                    }
+                },
+                Some(Err(error)) => {
+                    trace::left_alone("body error");
+                    let Some(b) = this.buffering.take() else {
+                        unreachable!()
+                    };
+                    let body = ResponseBody::failed(b.buf.freeze(), error);
+                    return Poll::Ready(Ok(finish(b.parts, body, b.discovery.plan)));
+                }
+                None => {
+                    let Some(b) = this.buffering.take() else {
+                        unreachable!()
+                    };
+                    return Poll::Ready(Ok(repair(b)));
+                }
+            }
+        }
+    }
+}
+
+/// Repairs a complete document, or hands it back byte for byte.
+fn repair<B: Body>(b: Buffering<B>) -> Response<ResponseBody<B>> {
+    let Buffering {
+        mut parts,
+        buf,
+        mut trailers,
+        discovery,
+        ..
+    } = b;
+    let config = &discovery.config;
+    let body = match config.repairer.repair(&buf) {
+        Ok(repaired) => {
+            trace::repaired(&repaired);
+            let bytes = bytes::Bytes::from(repaired.into_bytes());
+            after_repair(&mut parts.headers, bytes.len(), &config.etag_suffix);
+            if let Some(t) = &mut trailers {
+                drop_digests(t);
+            }
+            ResponseBody::buffered(bytes, trailers)
+        }
+        Err(skip) => {
+            trace::left_alone(&skip);
+            ResponseBody::buffered(buf.freeze(), trailers)
+        }
+    };
+    finish(parts, body, discovery.plan)
+}
+
+/// A HEAD request gets the GET response's head with no body.
+fn finish<B: Body>(parts: Parts, body: ResponseBody<B>, plan: RequestPlan) -> Response<ResponseBody<B>> {
+    let body = if plan.head { ResponseBody::empty() } else { body };
+    Response::from_parts(parts, body)
+}
+
+impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseFuture")
+            .field("discovery", &self.discovery.is_some())
+            .field("buffering", &self.buffering.is_some())
+            .finish_non_exhaustive()
+    }
+}

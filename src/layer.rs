@@ -1,0 +1,219 @@
+use crate::matcher::{DiscoveryPaths, Or, StandardPaths};
+use crate::repair::{Placement, Repairer, Rule};
+use crate::service::RepairMetadata;
+use std::sync::Arc;
+use tower_layer::Layer;
+
+/// The default [`RepairMetadataLayer::max_body_bytes`]: 64 KiB.
+///
+/// Real discovery documents are 0.3 to 8 KiB (the largest sample in this
+/// crate's tests, Keycloak's, is 6 KiB), so this leaves eight times
+/// headroom while bounding what one request can make the layer hold to
+/// about twice this (the document and its repaired copy).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Settings shared by every clone of the service.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) repairer: Repairer,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) respect_no_transform: bool,
+    /// Appended to the upstream's entity tag on a repaired document; it
+    /// names the rule set, so changing the rules changes the validators.
+    pub(crate) etag_suffix: String,
+}
+
+impl Config {
+    fn new(repairer: Repairer) -> Self {
+        let mut config = Self {
+            repairer,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            respect_no_transform: true,
+            etag_suffix: String::new(),
+        };
+        config.refresh_suffix();
+        config
+    }
+
+    fn refresh_suffix(&mut self) {
+        // FNV-1a over the rule set: stable across builds and platforms.
+        let mut hash: u32 = 0x811c_9dc5;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes.iter().chain(&[0xff]) {
+                hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
+            }
+        };
+        for rule in self.repairer.rule_list() {
+            eat(rule.field().as_bytes());
+            eat(rule.value().as_bytes());
+            eat(format!("{:?}", rule.absent()).as_bytes());
+        }
+        eat(format!("{:?}", self.repairer.placement_in_force()).as_bytes());
+        self.etag_suffix = format!("-omr{hash:08x}");
+    }
+}
+
+/// Layer that applies [`RepairMetadata`], which adds `"none"` to
+/// `token_endpoint_auth_methods_supported` in the discovery documents that
+/// the wrapped service serves, and leaves every other response alone.
+///
+/// ```
+/// use oauth_metadata_repair::RepairMetadataLayer;
+/// use tower::ServiceBuilder;
+/// # let handler = tower::service_fn(|_: http::Request<()>| async {
+/// #     Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(bytes::Bytes::new())))
+/// # });
+///
+/// let service = ServiceBuilder::new()
+///     .layer(RepairMetadataLayer::new())
+///     .service(handler);
+/// ```
+#[derive(Debug, Clone)]
+pub struct RepairMetadataLayer<M = StandardPaths> {
+    config: Arc<Config>,
+    paths: M,
+}
+
+impl Default for RepairMetadataLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RepairMetadataLayer {
+    /// The default: the standard discovery paths ([`StandardPaths`]), the
+    /// default rule ([`Rule::token_endpoint_none`]), appending, a 64 KiB
+    /// limit ([`DEFAULT_MAX_BODY_BYTES`]), and `Cache-Control: no-transform`
+    /// respected.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            config: Arc::new(Config::new(Repairer::new())),
+            paths: StandardPaths,
+        }
+    }
+}
+
+impl<M> RepairMetadataLayer<M> {
+    fn update(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        let config = Arc::make_mut(&mut self.config);
+        f(config);
+        config.refresh_suffix();
+        self
+    }
+
+    /// Replaces the path matcher.
+    ///
+    /// The default is [`StandardPaths`].
+    ///
+    /// ```
+    /// use oauth_metadata_repair::{DiscoveryPaths, RepairMetadataLayer, StandardPaths};
+    ///
+    /// // A server mounted under /auth.
+    /// let layer = RepairMetadataLayer::new().paths(StandardPaths.under_prefix("/auth"));
+    /// ```
+    #[must_use]
+    pub fn paths<N: DiscoveryPaths>(self, paths: N) -> RepairMetadataLayer<N> {
+        RepairMetadataLayer {
+            config: self.config,
+            paths,
+        }
+    }
+
+    /// Matches `paths` in addition to those already matched.
+    ///
+    /// ```
+    /// use oauth_metadata_repair::RepairMetadataLayer;
+    ///
+    /// let layer = RepairMetadataLayer::new().also_paths("/oauth/metadata");
+    /// ```
+    #[must_use]
+    pub fn also_paths<N: DiscoveryPaths>(self, paths: N) -> RepairMetadataLayer<Or<M, N>>
+    where
+        M: DiscoveryPaths,
+    {
+        RepairMetadataLayer {
+            config: self.config,
+            paths: self.paths.or(paths),
+        }
+    }
+
+    /// The largest discovery body that is buffered for repair.
+    ///
+    /// The default is [`DEFAULT_MAX_BODY_BYTES`] (64 KiB). A larger body,
+    /// by `Content-Length` or as it streams, passes through unchanged: the
+    /// bytes already read are replayed, then the rest is streamed.
+    ///
+    /// ```
+    /// use oauth_metadata_repair::RepairMetadataLayer;
+    ///
+    /// let layer = RepairMetadataLayer::new().max_body_bytes(256 * 1024);
+    /// ```
+    #[must_use]
+    pub fn max_body_bytes(self, limit: usize) -> Self {
+        self.update(|c| c.max_body_bytes = limit)
+    }
+
+    /// Adds a rule to those already present.
+    ///
+    /// The default has one rule, [`Rule::token_endpoint_none`].
+    ///
+    /// ```
+    /// use oauth_metadata_repair::{repair::Rule, RepairMetadataLayer};
+    ///
+    /// let layer = RepairMetadataLayer::new().rule(Rule::code_challenge_s256());
+    /// ```
+    #[must_use]
+    pub fn rule(self, rule: Rule) -> Self {
+        self.update(|c| c.repairer = c.repairer.clone().rule(rule))
+    }
+
+    /// Replaces every rule, the default one included.
+    #[must_use]
+    pub fn rules(self, rules: impl IntoIterator<Item = Rule>) -> Self {
+        let rules: Vec<Rule> = rules.into_iter().collect();
+        self.update(|c| c.repairer = c.repairer.clone().rules(rules))
+    }
+
+    /// Where a missing value goes in an existing array.
+    ///
+    /// The default is [`Placement::Append`], which keeps the upstream's
+    /// order of preference.
+    ///
+    /// ```
+    /// use oauth_metadata_repair::{repair::Placement, RepairMetadataLayer};
+    ///
+    /// let layer = RepairMetadataLayer::new().placement(Placement::Prepend);
+    /// ```
+    #[must_use]
+    pub fn placement(self, placement: Placement) -> Self {
+        self.update(|c| c.repairer = c.repairer.clone().placement(placement))
+    }
+
+    /// Leave documents that carry `signed_metadata` alone.
+    ///
+    /// The default is `false`: their plain members are repaired and the
+    /// signed JWT is kept byte for byte.
+    #[must_use]
+    pub fn skip_signed_metadata(self, skip: bool) -> Self {
+        self.update(|c| c.repairer = c.repairer.clone().skip_signed_metadata(skip))
+    }
+
+    /// Repair documents marked `Cache-Control: no-transform` too.
+    ///
+    /// The default is `false`: RFC 9110 §7.7 forbids an intermediary to
+    /// transform them, so they pass through. Turn it on only when you own the
+    /// origin and the marking is not meant for this layer.
+    #[must_use]
+    pub fn repair_no_transform(self, repair: bool) -> Self {
+        self.update(|c| c.respect_no_transform = !repair)
+    }
+}
+
+impl<S, M: Clone> Layer<S> for RepairMetadataLayer<M> {
+    type Service = RepairMetadata<S, M>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RepairMetadata::from_parts(inner, Arc::clone(&self.config), self.paths.clone())
+    }
+}

@@ -1,0 +1,87 @@
+use crate::future::ResponseFuture;
+use crate::headers::prepare_request;
+use crate::layer::{Config, RepairMetadataLayer};
+use crate::matcher::{DiscoveryPaths, StandardPaths};
+use http::{Method, Request, Response};
+use http_body::Body;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower_service::Service;
+
+/// Middleware that repairs OAuth / OpenID discovery documents served by the
+/// inner service; see [`RepairMetadataLayer`] for what it does and how to
+/// configure it.
+///
+/// Every other request goes to the inner service as it came, and every other
+/// response comes back as the inner service made it, streamed.
+#[derive(Debug, Clone)]
+pub struct RepairMetadata<S, M = StandardPaths> {
+    inner: S,
+    config: Arc<Config>,
+    paths: M,
+}
+
+impl<S> RepairMetadata<S> {
+    /// Wraps `inner` with the default settings ([`RepairMetadataLayer::new`]).
+    pub fn new(inner: S) -> Self {
+        let layer = RepairMetadataLayer::new();
+        tower_layer::Layer::layer(&layer, inner)
+    }
+
+    /// The default layer; same as [`RepairMetadataLayer::new`].
+    #[must_use]
+    pub fn layer() -> RepairMetadataLayer {
+        RepairMetadataLayer::new()
+    }
+}
+
+impl<S, M> RepairMetadata<S, M> {
+    pub(crate) fn from_parts(inner: S, config: Arc<Config>, paths: M) -> Self {
+        Self {
+            inner,
+            config,
+            paths,
+        }
+    }
+
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, M, ReqBody, ResBody> Service<Request<ReqBody>> for RepairMetadata<S, M>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    M: DiscoveryPaths,
+    ResBody: Body,
+{
+    type Response = Response<crate::ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let discovery = (req.method() == Method::GET || req.method() == Method::HEAD)
+            && self.paths.matches(req.uri().path());
+        if !discovery {
+            return ResponseFuture::passthrough(self.inner.call(req));
+        }
+        let plan = prepare_request(&mut req, &self.config.etag_suffix);
+        ResponseFuture::discovery(self.inner.call(req), Arc::clone(&self.config), plan)
+    }
+}
