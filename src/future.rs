@@ -1,5 +1,7 @@
 use crate::body::ResponseBody;
-use crate::headers::{after_repair, check_response, drop_digests, relabel_not_modified, RequestPlan};
+use crate::headers::{
+    after_repair, check_response, drop_digests, relabel_not_modified, RequestPlan,
+};
 use crate::layer::Config;
 use crate::trace;
 use bytes::{Buf, BufMut, BytesMut};
@@ -181,8 +183,16 @@ fn repair<B: Body>(b: Buffering<B>) -> Response<ResponseBody<B>> {
 }
 
 /// A HEAD request gets the GET response's head with no body.
-fn finish<B: Body>(parts: Parts, body: ResponseBody<B>, plan: RequestPlan) -> Response<ResponseBody<B>> {
-    let body = if plan.head { ResponseBody::empty() } else { body };
+fn finish<B: Body>(
+    parts: Parts,
+    body: ResponseBody<B>,
+    plan: RequestPlan,
+) -> Response<ResponseBody<B>> {
+    let body = if plan.head {
+        ResponseBody::empty()
+    } else {
+        body
+    };
     Response::from_parts(parts, body)
 }
 

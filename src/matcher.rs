@@ -14,14 +14,14 @@
 /// let paths = StandardPaths
 ///     .or(StandardPaths.under_prefix("/auth"))
 ///     .or("/meta/as.json");
-/// assert!(paths.matches("/.well-known/oauth-authorization-server"));
-/// assert!(paths.matches("/auth/.well-known/openid-configuration"));
-/// assert!(paths.matches("/meta/as.json"));
-/// assert!(!paths.matches("/api/users"));
+/// assert!(paths.is_discovery("/.well-known/oauth-authorization-server"));
+/// assert!(paths.is_discovery("/auth/.well-known/openid-configuration"));
+/// assert!(paths.is_discovery("/meta/as.json"));
+/// assert!(!paths.is_discovery("/api/users"));
 /// ```
 pub trait DiscoveryPaths: Clone {
     /// True when `path` is a discovery document.
-    fn matches(&self, path: &str) -> bool;
+    fn is_discovery(&self, path: &str) -> bool;
 
     /// Matches what `self` or `other` matches.
     fn or<O: DiscoveryPaths>(self, other: O) -> Or<Self, O>
@@ -48,13 +48,13 @@ impl<F> DiscoveryPaths for F
 where
     F: Fn(&str) -> bool + Clone,
 {
-    fn matches(&self, path: &str) -> bool {
+    fn is_discovery(&self, path: &str) -> bool {
         self(path)
     }
 }
 
 impl DiscoveryPaths for &'static str {
-    fn matches(&self, path: &str) -> bool {
+    fn is_discovery(&self, path: &str) -> bool {
         path == *self
     }
 }
@@ -78,7 +78,7 @@ const OAUTH: &str = "/.well-known/oauth-authorization-server";
 const OPENID: &str = "/.well-known/openid-configuration";
 
 impl DiscoveryPaths for StandardPaths {
-    fn matches(&self, path: &str) -> bool {
+    fn is_discovery(&self, path: &str) -> bool {
         is_or_inserts(path, OAUTH)
             || is_or_inserts(path, OPENID)
             || path
@@ -101,8 +101,8 @@ fn is_or_inserts(path: &str, well_known: &str) -> bool {
 pub struct Or<A, B>(A, B);
 
 impl<A: DiscoveryPaths, B: DiscoveryPaths> DiscoveryPaths for Or<A, B> {
-    fn matches(&self, path: &str) -> bool {
-        self.0.matches(path) || self.1.matches(path)
+    fn is_discovery(&self, path: &str) -> bool {
+        self.0.is_discovery(path) || self.1.is_discovery(path)
     }
 }
 
@@ -114,10 +114,10 @@ pub struct UnderPrefix<M> {
 }
 
 impl<M: DiscoveryPaths> DiscoveryPaths for UnderPrefix<M> {
-    fn matches(&self, path: &str) -> bool {
+    fn is_discovery(&self, path: &str) -> bool {
         let prefix = self.prefix.trim_end_matches('/');
         path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('/') && self.inner.matches(rest))
+            .is_some_and(|rest| rest.starts_with('/') && self.inner.is_discovery(rest))
     }
 }
 
@@ -136,7 +136,7 @@ mod tests {
             "/a/b/.well-known/openid-configuration",
             "/.well-known/openid-configuration/tenant1",
         ] {
-            assert!(StandardPaths.matches(path), "{path}");
+            assert!(StandardPaths.is_discovery(path), "{path}");
         }
     }
 
@@ -159,20 +159,23 @@ mod tests {
             "/.well-known/oauth-protected-resource",
             "/.well-known/oauth-authorization-server%2Fx",
         ] {
-            assert!(!StandardPaths.matches(path), "{path}");
+            assert!(!StandardPaths.is_discovery(path), "{path}");
         }
     }
 
     #[test]
     fn combinators_extend_and_relocate() {
         let m = StandardPaths.under_prefix("/auth/");
-        assert!(m.matches("/auth/.well-known/openid-configuration"));
-        assert!(!m.matches("/.well-known/openid-configuration"));
-        assert!(!m.matches("/authx/.well-known/openid-configuration"));
+        assert!(m.is_discovery("/auth/.well-known/openid-configuration"));
+        assert!(!m.is_discovery("/.well-known/openid-configuration"));
+        assert!(!m.is_discovery("/authx/.well-known/openid-configuration"));
         let m = StandardPaths.or(|p: &str| p.ends_with("/metadata.json"));
-        assert!(m.matches("/x/metadata.json"));
-        assert!(m.matches("/.well-known/openid-configuration"));
-        assert!(!m.matches("/x/metadata.jso"));
-        assert!("/a".matches("/a") && !"/a".matches("/a/"));
+        assert!(m.is_discovery("/x/metadata.json"));
+        assert!(m.is_discovery("/.well-known/openid-configuration"));
+        assert!(!m.is_discovery("/x/metadata.jso"));
+        assert!(
+            DiscoveryPaths::is_discovery(&"/a", "/a")
+                && !DiscoveryPaths::is_discovery(&"/a", "/a/")
+        );
     }
 }

@@ -77,7 +77,7 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let discovery = (req.method() == Method::GET || req.method() == Method::HEAD)
-            && self.paths.matches(req.uri().path());
+            && self.paths.is_discovery(req.uri().path());
         if !discovery {
             return ResponseFuture::passthrough(self.inner.call(req));
         }

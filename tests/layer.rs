@@ -34,14 +34,23 @@ impl Upstream {
     }
 
     fn last(&self) -> http::request::Parts {
-        self.seen.lock().unwrap().last().cloned().expect("a request reached the upstream")
+        self.seen
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("a request reached the upstream")
     }
 
     fn service<B, F>(
         &self,
         make: F,
-    ) -> impl Service<Request<Empty<Bytes>>, Response = Response<B>, Error = Infallible, Future = impl Future + Send>
-           + Clone
+    ) -> impl Service<
+        Request<Empty<Bytes>>,
+        Response = Response<B>,
+        Error = Infallible,
+        Future = impl Future + Send,
+    > + Clone
     where
         F: Fn(&http::request::Parts) -> Response<B> + Clone + Send + 'static,
         B: Send + 'static,
@@ -64,7 +73,15 @@ fn json(doc: &'static str) -> Response<Full<Bytes>> {
         .unwrap()
 }
 
-async fn fetch<S, B>(svc: S, req: Request<Empty<Bytes>>) -> (http::response::Parts, Vec<u8>, Option<HeaderMap>, Option<String>)
+async fn fetch<S, B>(
+    svc: S,
+    req: Request<Empty<Bytes>>,
+) -> (
+    http::response::Parts,
+    Vec<u8>,
+    Option<HeaderMap>,
+    Option<String>,
+)
 where
     S: Service<Request<Empty<Bytes>>, Response = Response<ResponseBody<B>>, Error = Infallible>,
     B: http_body::Body,
@@ -83,13 +100,31 @@ async fn repairs_the_mcp_sdk_document_and_fixes_its_headers() {
         let mut r = json(MCP_SDK_DOC);
         let h = r.headers_mut();
         h.insert(header::ETAG, HeaderValue::from_static("\"v1\""));
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600"),
+        );
         h.insert(header::VARY, HeaderValue::from_static("Origin"));
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-        h.insert(header::LAST_MODIFIED, HeaderValue::from_static("Tue, 01 Sep 2026 00:00:00 GMT"));
-        h.insert(HeaderName::from_static("content-digest"), HeaderValue::from_static("sha-256=:x=:"));
-        h.insert(HeaderName::from_static("repr-digest"), HeaderValue::from_static("sha-256=:x=:"));
-        h.insert(HeaderName::from_static("content-md5"), HeaderValue::from_static("x"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        h.insert(
+            header::LAST_MODIFIED,
+            HeaderValue::from_static("Tue, 01 Sep 2026 00:00:00 GMT"),
+        );
+        h.insert(
+            HeaderName::from_static("content-digest"),
+            HeaderValue::from_static("sha-256=:x=:"),
+        );
+        h.insert(
+            HeaderName::from_static("repr-digest"),
+            HeaderValue::from_static("sha-256=:x=:"),
+        );
+        h.insert(
+            HeaderName::from_static("content-md5"),
+            HeaderValue::from_static("x"),
+        );
         r
     }));
     let (parts, body, _, err) = fetch(svc, get(DISCOVERY)).await;
@@ -99,7 +134,10 @@ async fn repairs_the_mcp_sdk_document_and_fixes_its_headers() {
     let h = &parts.headers;
     assert_eq!(h[header::CONTENT_LENGTH], MCP_SDK_FIXED.len().to_string());
     let etag = h[header::ETAG].to_str().unwrap();
-    assert!(etag.starts_with("\"v1-") && etag.ends_with('"') && etag != "\"v1\"", "{etag}");
+    assert!(
+        etag.starts_with("\"v1-") && etag.ends_with('"') && etag != "\"v1\"",
+        "{etag}"
+    );
     assert_eq!(h[header::CACHE_CONTROL], "public, max-age=3600");
     assert_eq!(h[header::VARY], "Origin");
     assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
@@ -135,24 +173,39 @@ async fn leaves_other_paths_and_methods_untouched() {
         get("/.WELL-KNOWN/OAUTH-AUTHORIZATION-SERVER"),
         get("/api/metadata"),
         Request::post(DISCOVERY).body(Empty::new()).unwrap(),
-        Request::builder().method(Method::OPTIONS).uri(DISCOVERY).body(Empty::new()).unwrap(),
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri(DISCOVERY)
+            .body(Empty::new())
+            .unwrap(),
     ];
     for mut req in requests {
         let label = format!("{} {}", req.method(), req.uri());
-        req.headers_mut().insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
-        req.headers_mut().insert(header::RANGE, HeaderValue::from_static("bytes=0-10"));
+        req.headers_mut()
+            .insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        req.headers_mut()
+            .insert(header::RANGE, HeaderValue::from_static("bytes=0-10"));
         let up = Upstream::new();
         let svc = RepairMetadata::new(up.service(|_| {
             let mut r = json(MCP_SDK_DOC);
-            r.headers_mut().insert(header::ETAG, HeaderValue::from_static("\"v1\""));
+            r.headers_mut()
+                .insert(header::ETAG, HeaderValue::from_static("\"v1\""));
             r
         }));
         let (parts, body, _, _) = fetch(svc, req).await;
         assert_eq!(body, MCP_SDK_DOC.as_bytes(), "{label}");
         assert_eq!(parts.headers[header::ETAG], "\"v1\"", "{label}");
         let seen = up.last();
-        assert_eq!(seen.headers[header::ACCEPT_ENCODING], "gzip", "{label}: request untouched");
-        assert_eq!(seen.headers[header::RANGE], "bytes=0-10", "{label}: request untouched");
+        assert_eq!(
+            seen.headers[header::ACCEPT_ENCODING],
+            "gzip",
+            "{label}: request untouched"
+        );
+        assert_eq!(
+            seen.headers[header::RANGE],
+            "bytes=0-10",
+            "{label}: request untouched"
+        );
     }
 }
 
@@ -172,7 +225,10 @@ async fn asks_the_upstream_for_an_identity_full_fresh_document() {
     let seen = up.last();
     assert_eq!(seen.headers[header::ACCEPT_ENCODING], "identity");
     for gone in [header::RANGE, header::IF_RANGE, header::IF_MODIFIED_SINCE] {
-        assert!(!seen.headers.contains_key(&gone), "{gone} must not reach the upstream");
+        assert!(
+            !seen.headers.contains_key(&gone),
+            "{gone} must not reach the upstream"
+        );
     }
     assert_eq!(seen.headers[header::AUTHORIZATION], "Bearer x");
     // No Accept-Encoding at all means "anything": identity is asked for too.
@@ -188,27 +244,40 @@ async fn passes_through_what_cannot_be_repaired_safely() {
     type Tweak = fn(&mut Response<Full<Bytes>>);
     let cases: [(&str, Tweak); 9] = [
         ("gzip", |r| {
-            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         }),
         ("br", |r| {
-            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
         }),
         ("text/html", |r| {
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
         }),
         ("404", |r| *r.status_mut() = StatusCode::NOT_FOUND),
-        ("500", |r| *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR),
+        ("500", |r| {
+            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR
+        }),
         ("206", |r| {
             *r.status_mut() = StatusCode::PARTIAL_CONTENT;
-            r.headers_mut().insert(header::CONTENT_RANGE, HeaderValue::from_static("bytes 0-9/100"));
+            r.headers_mut().insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_static("bytes 0-9/100"),
+            );
         }),
-        ("203", |r| *r.status_mut() = StatusCode::NON_AUTHORITATIVE_INFORMATION),
+        ("203", |r| {
+            *r.status_mut() = StatusCode::NON_AUTHORITATIVE_INFORMATION
+        }),
         ("no-transform", |r| {
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, no-transform"));
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, no-transform"),
+            );
         }),
         ("bad content-length", |r| {
-            r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("abc"));
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from_static("abc"));
         }),
     ];
     for (name, tweak) in cases {
@@ -230,23 +299,34 @@ async fn passes_through_what_cannot_be_repaired_safely() {
 #[tokio::test]
 async fn repairs_no_transform_documents_when_the_operator_opts_out() {
     let up = Upstream::new();
-    let svc = RepairMetadataLayer::new().repair_no_transform(true).layer(up.service(|_| {
-        let mut r = json(MCP_SDK_DOC);
-        r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-transform"));
-        r
-    }));
+    let svc = RepairMetadataLayer::new()
+        .repair_no_transform(true)
+        .layer(up.service(|_| {
+            let mut r = json(MCP_SDK_DOC);
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-transform"),
+            );
+            r
+        }));
     let (_, body, _, _) = fetch(svc, get(DISCOVERY)).await;
     assert_eq!(body, MCP_SDK_FIXED.as_bytes());
 }
 
 #[tokio::test]
 async fn repairs_json_media_types_and_a_missing_content_type() {
-    for ct in [None, Some("application/json; charset=utf-8"), Some("application/ld+json")] {
+    for ct in [
+        None,
+        Some("application/json; charset=utf-8"),
+        Some("application/ld+json"),
+    ] {
         let up = Upstream::new();
         let svc = RepairMetadata::new(up.service(move |_| {
             let mut r = json(MCP_SDK_DOC);
             match ct {
-                Some(ct) => r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct)),
+                Some(ct) => r
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct)),
                 None => r.headers_mut().remove(header::CONTENT_TYPE),
             };
             r
@@ -268,8 +348,12 @@ async fn passes_compliant_and_broken_documents_byte_identical_with_their_headers
         let up = Upstream::new();
         let make = move |_: &http::request::Parts| {
             let mut r = json(doc);
-            r.headers_mut().insert(header::ETAG, HeaderValue::from_static("\"v1\""));
-            r.headers_mut().insert(HeaderName::from_static("content-digest"), HeaderValue::from_static("d"));
+            r.headers_mut()
+                .insert(header::ETAG, HeaderValue::from_static("\"v1\""));
+            r.headers_mut().insert(
+                HeaderName::from_static("content-digest"),
+                HeaderValue::from_static("d"),
+            );
             r
         };
         let want = make(&get("/").into_parts().0);
@@ -313,7 +397,10 @@ async fn repairs_identically_however_the_body_is_chunked() {
         let (parts, body, _, err) = fetch(svc, get(DISCOVERY)).await;
         assert_eq!(err, None);
         assert_eq!(body, MCP_SDK_FIXED.as_bytes(), "{count} chunks");
-        assert_eq!(parts.headers[header::CONTENT_LENGTH], MCP_SDK_FIXED.len().to_string());
+        assert_eq!(
+            parts.headers[header::CONTENT_LENGTH],
+            MCP_SDK_FIXED.len().to_string()
+        );
     }
 }
 
@@ -321,11 +408,11 @@ async fn repairs_identically_however_the_body_is_chunked() {
 async fn replays_prefix_when_the_stream_goes_over_the_limit() {
     let doc = MCP_SDK_DOC.as_bytes();
     let limit = 100;
-    let svc = RepairMetadataLayer::new().max_body_bytes(limit).layer(service_fn(
-        move |_: Request<Empty<Bytes>>| async move {
+    let svc = RepairMetadataLayer::new()
+        .max_body_bytes(limit)
+        .layer(service_fn(move |_: Request<Empty<Bytes>>| async move {
             Ok::<_, Infallible>(Response::new(ChunkedBody::split(doc, 30)))
-        },
-    ));
+        }));
     let res = svc.oneshot(get(DISCOVERY)).await.unwrap();
     assert!(!res.headers().contains_key(header::CONTENT_LENGTH));
     let mut body = res.into_body();
@@ -341,13 +428,14 @@ async fn replays_prefix_when_the_stream_goes_over_the_limit() {
 async fn streams_a_body_declared_over_the_limit_without_reading_it() {
     // Content-Length over the limit: the response resolves at once, and
     // its first frame arrives although the body never ends.
-    let svc = RepairMetadataLayer::new().max_body_bytes(10).layer(service_fn(
-        |_: Request<Empty<Bytes>>| async {
+    let svc = RepairMetadataLayer::new()
+        .max_body_bytes(10)
+        .layer(service_fn(|_: Request<Empty<Bytes>>| async {
             let mut r = Response::new(ChunkedBody::new(["{\"a\":", "1}"]).hang_at_end());
-            r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("11"));
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from_static("11"));
             Ok::<_, Infallible>(r)
-        },
-    ));
+        }));
     let res = svc.oneshot(get(DISCOVERY)).await.unwrap();
     assert_eq!(res.headers()[header::CONTENT_LENGTH], "11");
     let mut body = res.into_body();
@@ -363,14 +451,22 @@ async fn a_body_error_while_buffering_reaches_the_caller() {
     }));
     let (parts, body, _, err) = fetch(svc, get(DISCOVERY)).await;
     assert_eq!(err.as_deref(), Some("upstream broke"));
-    assert_eq!(body, &MCP_SDK_DOC.as_bytes()[..150], "the prefix, never a complete document");
+    assert_eq!(
+        body,
+        &MCP_SDK_DOC.as_bytes()[..150],
+        "the prefix, never a complete document"
+    );
     assert!(!parts.headers.contains_key(header::CONTENT_LENGTH));
 }
 
 #[tokio::test]
 async fn inner_service_errors_are_returned_unchanged() {
     let svc = RepairMetadata::new(service_fn(|req: Request<Empty<Bytes>>| async move {
-        Err::<Response<Full<Bytes>>, _>(TestError(if req.uri().path() == DISCOVERY { "disc" } else { "other" }))
+        Err::<Response<Full<Bytes>>, _>(TestError(if req.uri().path() == DISCOVERY {
+            "disc"
+        } else {
+            "other"
+        }))
     }));
     let err = svc.clone().oneshot(get(DISCOVERY)).await.unwrap_err();
     assert_eq!(err.0, "disc");
@@ -383,7 +479,10 @@ async fn an_endless_stream_on_another_route_passes_its_first_frame() {
     let svc = RepairMetadata::new(service_fn(|_: Request<Empty<Bytes>>| async {
         let sse = ChunkedBody::new(["data: first\n\n"]).hang_at_end();
         let mut r = Response::new(sse);
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        );
         Ok::<_, Infallible>(r)
     }));
     let res = svc.oneshot(get("/events")).await.unwrap();
@@ -414,8 +513,13 @@ async fn head_reports_the_repaired_get_headers_without_a_body() {
     let up = Upstream::new();
     let svc = RepairMetadata::new(up.service(|p| {
         let mut r = json(MCP_SDK_DOC);
-        r.headers_mut().insert(header::ETAG, HeaderValue::from_static("\"v1\""));
-        assert_eq!(p.method, Method::GET, "the upstream is asked for the GET representation");
+        r.headers_mut()
+            .insert(header::ETAG, HeaderValue::from_static("\"v1\""));
+        assert_eq!(
+            p.method,
+            Method::GET,
+            "the upstream is asked for the GET representation"
+        );
         r
     }));
     let (get_parts, _, _, _) = fetch(svc.clone(), get(DISCOVERY)).await;
@@ -423,14 +527,24 @@ async fn head_reports_the_repaired_get_headers_without_a_body() {
     let (head_parts, body, _, _) = fetch(svc, head).await;
     assert!(body.is_empty());
     assert_eq!(head_parts.headers, get_parts.headers);
-    assert_eq!(head_parts.headers[header::CONTENT_LENGTH], MCP_SDK_FIXED.len().to_string());
+    assert_eq!(
+        head_parts.headers[header::CONTENT_LENGTH],
+        MCP_SDK_FIXED.len().to_string()
+    );
 }
 
 /// An upstream that honours If-None-Match and If-Modified-Since.
-fn conditional_upstream(up: &Upstream) -> impl Service<Request<Empty<Bytes>>, Response = Response<Full<Bytes>>, Error = Infallible> + Clone {
+fn conditional_upstream(
+    up: &Upstream,
+) -> impl Service<Request<Empty<Bytes>>, Response = Response<Full<Bytes>>, Error = Infallible> + Clone
+{
     up.service(|p| {
-        let inm = p.headers.get(header::IF_NONE_MATCH).map(|v| v.to_str().unwrap().to_owned());
-        let fresh = inm.is_some_and(|v| v.contains("\"v1\"")) || p.headers.contains_key(header::IF_MODIFIED_SINCE);
+        let inm = p
+            .headers
+            .get(header::IF_NONE_MATCH)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let fresh = inm.is_some_and(|v| v.contains("\"v1\""))
+            || p.headers.contains_key(header::IF_MODIFIED_SINCE);
         if fresh {
             return Response::builder()
                 .status(StatusCode::NOT_MODIFIED)
@@ -439,7 +553,8 @@ fn conditional_upstream(up: &Upstream) -> impl Service<Request<Empty<Bytes>>, Re
                 .unwrap();
         }
         let mut r = json(MCP_SDK_DOC);
-        r.headers_mut().insert(header::ETAG, HeaderValue::from_static("\"v1\""));
+        r.headers_mut()
+            .insert(header::ETAG, HeaderValue::from_static("\"v1\""));
         r
     })
 }
@@ -450,12 +565,19 @@ async fn revalidates_a_repaired_copy_with_its_derived_etag() {
     let svc = RepairMetadata::new(conditional_upstream(&up));
     let (first, _, _, _) = fetch(svc.clone(), get(DISCOVERY)).await;
     let derived = first.headers[header::ETAG].clone();
-    let req = Request::get(DISCOVERY).header(header::IF_NONE_MATCH, derived.clone()).body(Empty::new()).unwrap();
+    let req = Request::get(DISCOVERY)
+        .header(header::IF_NONE_MATCH, derived.clone())
+        .body(Empty::new())
+        .unwrap();
     let (parts, body, _, _) = fetch(svc, req).await;
     assert_eq!(parts.status, StatusCode::NOT_MODIFIED);
     assert_eq!(parts.headers[header::ETAG], derived);
     assert!(body.is_empty());
-    assert_eq!(up.last().headers[header::IF_NONE_MATCH], "\"v1\"", "mapped back for the upstream");
+    assert_eq!(
+        up.last().headers[header::IF_NONE_MATCH],
+        "\"v1\"",
+        "mapped back for the upstream"
+    );
 }
 
 #[tokio::test]
@@ -468,7 +590,10 @@ async fn never_blesses_a_copy_cached_before_the_layer() {
     ] {
         let up = Upstream::new();
         let svc = RepairMetadata::new(conditional_upstream(&up));
-        let req = Request::get(DISCOVERY).header(name.clone(), value).body(Empty::new()).unwrap();
+        let req = Request::get(DISCOVERY)
+            .header(name.clone(), value)
+            .body(Empty::new())
+            .unwrap();
         let (parts, body, _, _) = fetch(svc, req).await;
         assert_eq!(parts.status, StatusCode::OK, "{name}: {value}");
         assert_eq!(body, MCP_SDK_FIXED.as_bytes(), "{name}: {value}");
@@ -490,7 +615,9 @@ async fn changing_the_rules_changes_the_derived_etag() {
 #[tokio::test]
 async fn accepts_bodies_whose_data_is_any_buf() {
     let svc = RepairMetadata::new(service_fn(|_: Request<Empty<Bytes>>| async {
-        Ok::<_, Infallible>(Response::new(support::VecBody(Some(MCP_SDK_DOC.as_bytes().to_vec()))))
+        Ok::<_, Infallible>(Response::new(support::VecBody(Some(
+            MCP_SDK_DOC.as_bytes().to_vec(),
+        ))))
     }));
     let res = svc.oneshot(get(DISCOVERY)).await.unwrap();
     let (body, _, _) = collect(res.into_body()).await;
@@ -528,7 +655,10 @@ async fn delegates_poll_ready_and_clones_with_the_inner_service() {
 #[tokio::test]
 async fn size_hint_is_exact_for_a_repaired_body() {
     let svc = RepairMetadata::new(service_fn(|_: Request<Empty<Bytes>>| async {
-        Ok::<_, Infallible>(Response::new(ChunkedBody::split(MCP_SDK_DOC.as_bytes(), 10)))
+        Ok::<_, Infallible>(Response::new(ChunkedBody::split(
+            MCP_SDK_DOC.as_bytes(),
+            10,
+        )))
     }));
     let res = svc.oneshot(get(DISCOVERY)).await.unwrap();
     let hint = http_body::Body::size_hint(res.body());

@@ -393,7 +393,10 @@ fn push_json_string(out: &mut Vec<u8>, s: &str) {
 }
 
 fn duplicate_key(doc: &[u8], members: &[Member]) -> Option<String> {
-    let mut keys: Vec<Cow<'_, str>> = members.iter().map(|m| decode(&doc[m.key.clone()])).collect();
+    let mut keys: Vec<Cow<'_, str>> = members
+        .iter()
+        .map(|m| decode(&doc[m.key.clone()]))
+        .collect();
     keys.sort_unstable();
     keys.windows(2)
         .find(|w| w[0] == w[1])

@@ -250,7 +250,10 @@ impl Scanner<'_> {
         self.expect(b'"')?;
         loop {
             let rest = &self.b[self.i..];
-            let Some(p) = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20) else {
+            let Some(p) = rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            else {
                 self.i = self.b.len();
                 return Err(self.error());
             };

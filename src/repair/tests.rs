@@ -87,23 +87,81 @@ fn repairs_the_table_of_documents() {
 #[test]
 fn leaves_documents_that_cannot_be_repaired_safely() {
     let cases: &[(&str, &str, Skip)] = &[
-        ("already has none", r#"{"token_endpoint_auth_methods_supported":["a","none"]}"#, Skip::AlreadyCompliant),
-        ("already has escaped none", r#"{"token_endpoint_auth_methods_supported":["\u006eone"]}"#, Skip::AlreadyCompliant),
-        ("string none", r#"{"token_endpoint_auth_methods_supported":"none"}"#, Skip::AlreadyCompliant),
-        ("duplicate keys", r#"{"token_endpoint_auth_methods_supported":["a"],"token_endpoint_auth_methods_supported":["b"]}"#, Skip::DuplicateKey { key: T.into() }),
-        ("duplicate other key", r#"{"issuer":"a","issuer":"b","token_endpoint_auth_methods_supported":["a"]}"#, Skip::DuplicateKey { key: "issuer".into() }),
-        ("duplicate by escape", r#"{"a":1,"\u0061":2}"#, Skip::DuplicateKey { key: "a".into() }),
-        ("non-object array", r#"["token_endpoint_auth_methods_supported"]"#, Skip::NotAnObject),
+        (
+            "already has none",
+            r#"{"token_endpoint_auth_methods_supported":["a","none"]}"#,
+            Skip::AlreadyCompliant,
+        ),
+        (
+            "already has escaped none",
+            r#"{"token_endpoint_auth_methods_supported":["\u006eone"]}"#,
+            Skip::AlreadyCompliant,
+        ),
+        (
+            "string none",
+            r#"{"token_endpoint_auth_methods_supported":"none"}"#,
+            Skip::AlreadyCompliant,
+        ),
+        (
+            "duplicate keys",
+            r#"{"token_endpoint_auth_methods_supported":["a"],"token_endpoint_auth_methods_supported":["b"]}"#,
+            Skip::DuplicateKey { key: T.into() },
+        ),
+        (
+            "duplicate other key",
+            r#"{"issuer":"a","issuer":"b","token_endpoint_auth_methods_supported":["a"]}"#,
+            Skip::DuplicateKey {
+                key: "issuer".into(),
+            },
+        ),
+        (
+            "duplicate by escape",
+            r#"{"a":1,"\u0061":2}"#,
+            Skip::DuplicateKey { key: "a".into() },
+        ),
+        (
+            "non-object array",
+            r#"["token_endpoint_auth_methods_supported"]"#,
+            Skip::NotAnObject,
+        ),
         ("non-object string", r#""x""#, Skip::NotAnObject),
-        ("invalid", r#"{"token_endpoint_auth_methods_supported":["a",]}"#, Skip::NotJson { offset: 46 }),
+        (
+            "invalid",
+            r#"{"token_endpoint_auth_methods_supported":["a",]}"#,
+            Skip::NotJson { offset: 46 },
+        ),
         ("empty", "", Skip::NotJson { offset: 0 }),
         ("whitespace only", " \n", Skip::NotJson { offset: 2 }),
-        ("truncated", r#"{"token_endpoint_auth_methods_supported":["a""#, Skip::NotJson { offset: 45 }),
-        ("number field", r#"{"token_endpoint_auth_methods_supported":1}"#, Skip::UnexpectedShape { field: T.into() }),
-        ("null field", r#"{"token_endpoint_auth_methods_supported":null}"#, Skip::UnexpectedShape { field: T.into() }),
-        ("object field", r#"{"token_endpoint_auth_methods_supported":{}}"#, Skip::UnexpectedShape { field: T.into() }),
-        ("non-string element", r#"{"token_endpoint_auth_methods_supported":["a",1]}"#, Skip::UnexpectedShape { field: T.into() }),
-        ("case differs", r#"{"token_endpoint_auth_methods_supported":["a"],"Token_endpoint_auth_methods_supported":["None"]}"#, Skip::AlreadyCompliant),
+        (
+            "truncated",
+            r#"{"token_endpoint_auth_methods_supported":["a""#,
+            Skip::NotJson { offset: 45 },
+        ),
+        (
+            "number field",
+            r#"{"token_endpoint_auth_methods_supported":1}"#,
+            Skip::UnexpectedShape { field: T.into() },
+        ),
+        (
+            "null field",
+            r#"{"token_endpoint_auth_methods_supported":null}"#,
+            Skip::UnexpectedShape { field: T.into() },
+        ),
+        (
+            "object field",
+            r#"{"token_endpoint_auth_methods_supported":{}}"#,
+            Skip::UnexpectedShape { field: T.into() },
+        ),
+        (
+            "non-string element",
+            r#"{"token_endpoint_auth_methods_supported":["a",1]}"#,
+            Skip::UnexpectedShape { field: T.into() },
+        ),
+        (
+            "case differs",
+            r#"{"token_endpoint_auth_methods_supported":["a"],"Token_endpoint_auth_methods_supported":["None"]}"#,
+            Skip::AlreadyCompliant,
+        ),
     ];
     for (name, input, want) in cases {
         if *name == "case differs" {
@@ -119,10 +177,22 @@ fn leaves_documents_that_cannot_be_repaired_safely() {
 fn prepends_when_asked() {
     let r = Repairer::new().placement(Placement::Prepend);
     let out = |d: &str| String::from_utf8(r.repair(d.as_bytes()).unwrap().into_bytes()).unwrap();
-    assert_eq!(out(r#"{"token_endpoint_auth_methods_supported":["a", "b"]}"#), r#"{"token_endpoint_auth_methods_supported":["none", "a", "b"]}"#);
-    assert_eq!(out("{\"token_endpoint_auth_methods_supported\":[\n  \"a\"\n]}"), "{\"token_endpoint_auth_methods_supported\":[\n  \"none\",\n  \"a\"\n]}");
-    assert_eq!(out(r#"{"token_endpoint_auth_methods_supported":"a"}"#), r#"{"token_endpoint_auth_methods_supported":["none","a"]}"#);
-    assert_eq!(out(r#"{"x":1}"#), r#"{"x":1,"token_endpoint_auth_methods_supported":["none","client_secret_basic"]}"#);
+    assert_eq!(
+        out(r#"{"token_endpoint_auth_methods_supported":["a", "b"]}"#),
+        r#"{"token_endpoint_auth_methods_supported":["none", "a", "b"]}"#
+    );
+    assert_eq!(
+        out("{\"token_endpoint_auth_methods_supported\":[\n  \"a\"\n]}"),
+        "{\"token_endpoint_auth_methods_supported\":[\n  \"none\",\n  \"a\"\n]}"
+    );
+    assert_eq!(
+        out(r#"{"token_endpoint_auth_methods_supported":"a"}"#),
+        r#"{"token_endpoint_auth_methods_supported":["none","a"]}"#
+    );
+    assert_eq!(
+        out(r#"{"x":1}"#),
+        r#"{"x":1,"token_endpoint_auth_methods_supported":["none","client_secret_basic"]}"#
+    );
 }
 
 #[test]
@@ -130,12 +200,20 @@ fn signed_metadata_is_kept_byte_for_byte_or_skipped() {
     let doc = r#"{"signed_metadata":"eyJhbGciOiJub25lIn0.eyJ0b2tlbl9lbmRwb2ludF9hdXRoX21ldGhvZHNfc3VwcG9ydGVkIjpbImEiXX0.","token_endpoint_auth_methods_supported":["a"]}"#;
     let out = Repairer::new().repair(doc.as_bytes()).unwrap();
     assert!(out.kept_signed_metadata());
-    assert_eq!(out.as_bytes(), doc.replace(r#"["a"]"#, r#"["a","none"]"#).as_bytes());
     assert_eq!(
-        Repairer::new().skip_signed_metadata(true).repair(doc.as_bytes()).unwrap_err(),
+        out.as_bytes(),
+        doc.replace(r#"["a"]"#, r#"["a","none"]"#).as_bytes()
+    );
+    assert_eq!(
+        Repairer::new()
+            .skip_signed_metadata(true)
+            .repair(doc.as_bytes())
+            .unwrap_err(),
         Skip::SignedMetadata
     );
-    let plain = Repairer::new().repair(br#"{"token_endpoint_auth_methods_supported":["a"]}"#).unwrap();
+    let plain = Repairer::new()
+        .repair(br#"{"token_endpoint_auth_methods_supported":["a"]}"#)
+        .unwrap();
     assert!(!plain.kept_signed_metadata());
 }
 
@@ -150,7 +228,14 @@ fn optional_rules_follow_their_rfc_defaults() {
         String::from_utf8(out.as_bytes().to_vec()).unwrap(),
         r#"{"issuer":"x","token_endpoint_auth_methods_supported":["client_secret_basic","none"],"revocation_endpoint_auth_methods_supported":["client_secret_basic","none"],"code_challenge_methods_supported":["S256"]}"#
     );
-    assert_eq!(out.fields(), ["token_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported", "code_challenge_methods_supported"]);
+    assert_eq!(
+        out.fields(),
+        [
+            "token_endpoint_auth_methods_supported",
+            "revocation_endpoint_auth_methods_supported",
+            "code_challenge_methods_supported"
+        ]
+    );
     let out = all
         .repair(br#"{"token_endpoint_auth_methods_supported":["none"],"introspection_endpoint_auth_methods_supported":["a"],"code_challenge_methods_supported":["plain"]}"#)
         .unwrap();
@@ -171,29 +256,46 @@ fn rules_on_one_field_make_one_edit() {
     assert_eq!(s(r#"{"f":"a"}"#), r#"{"f":["a","x","y"]}"#);
     assert_eq!(s(r#"{"f":["a"]}"#), r#"{"f":["a","x","y"]}"#);
     assert_eq!(s(r#"{}"#), r#"{"f":["d","x","y"]}"#);
-    assert_eq!(r.repair(br#"{"f":["y","x"]}"#).unwrap_err(), Skip::AlreadyCompliant);
+    assert_eq!(
+        r.repair(br#"{"f":["y","x"]}"#).unwrap_err(),
+        Skip::AlreadyCompliant
+    );
 }
 
 #[test]
 fn other_fields_repair_even_when_one_has_a_bad_shape() {
     let r = Repairer::new().rule(Rule::code_challenge_s256());
-    let out = r.repair(br#"{"token_endpoint_auth_methods_supported":7,"code_challenge_methods_supported":[]}"#).unwrap();
+    let out = r
+        .repair(
+            br#"{"token_endpoint_auth_methods_supported":7,"code_challenge_methods_supported":[]}"#,
+        )
+        .unwrap();
     assert_eq!(out.as_bytes(), br#"{"token_endpoint_auth_methods_supported":7,"code_challenge_methods_supported":["S256"]}"#);
     assert_eq!(out.fields(), ["code_challenge_methods_supported"]);
 }
 
 #[test]
 fn user_strings_are_escaped_as_json() {
-    let r = Repairer::new().rules([Rule::new("we\"ird\\", "a\nb").when_absent(WhenAbsent::Assume(Vec::new()))]);
+    let r = Repairer::new()
+        .rules([Rule::new("we\"ird\\", "a\nb").when_absent(WhenAbsent::Assume(Vec::new()))]);
     let out = r.repair(b"{}").unwrap();
     assert_eq!(out.as_bytes(), br#"{"we\"ird\\":["a\u000ab"]}"#);
     // Applying it again finds the value: the escape decodes to the same text.
-    assert_eq!(r.repair(out.as_bytes()).unwrap_err(), Skip::AlreadyCompliant);
+    assert_eq!(
+        r.repair(out.as_bytes()).unwrap_err(),
+        Skip::AlreadyCompliant
+    );
 }
 
 #[test]
 fn skip_reasons_read_well() {
-    assert_eq!(Skip::NotJson { offset: 3 }.to_string(), "not json (at byte 3)");
+    assert_eq!(
+        Skip::NotJson { offset: 3 }.to_string(),
+        "not json (at byte 3)"
+    );
     assert_eq!(Skip::AlreadyCompliant.to_string(), "already compliant");
-    assert_eq!(Skip::DuplicateKey { key: "a".into() }.to_string(), "duplicate top-level key \"a\"");
+    assert_eq!(
+        Skip::DuplicateKey { key: "a".into() }.to_string(),
+        "duplicate top-level key \"a\""
+    );
 }

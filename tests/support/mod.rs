@@ -52,7 +52,11 @@ impl ChunkedBody {
 
     /// The document split into pieces of `size` bytes.
     pub fn split(doc: &[u8], size: usize) -> Self {
-        Self::new(doc.chunks(size).map(Bytes::copy_from_slice).collect::<Vec<_>>())
+        Self::new(
+            doc.chunks(size)
+                .map(Bytes::copy_from_slice)
+                .collect::<Vec<_>>(),
+        )
     }
 
     pub fn trailers(mut self, t: HeaderMap) -> Self {
@@ -97,7 +101,10 @@ impl Body for ChunkedBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        !self.hang_at_end && self.chunks.is_empty() && self.trailers.is_none() && self.fail_after.is_none()
+        !self.hang_at_end
+            && self.chunks.is_empty()
+            && self.trailers.is_none()
+            && self.fail_after.is_none()
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -120,7 +127,11 @@ impl Body for VecBody {
         mut self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        Poll::Ready(self.0.take().map(|v| Ok(Frame::data(std::io::Cursor::new(v)))))
+        Poll::Ready(
+            self.0
+                .take()
+                .map(|v| Ok(Frame::data(std::io::Cursor::new(v)))),
+        )
     }
 }
 
@@ -137,7 +148,11 @@ pub fn real_documents() -> Vec<(String, Vec<u8>)> {
         })
         .collect();
     docs.sort();
-    assert!(docs.len() >= 10, "expected the ten sample documents, found {}", docs.len());
+    assert!(
+        docs.len() >= 10,
+        "expected the ten sample documents, found {}",
+        docs.len()
+    );
     docs
 }
 
