@@ -64,7 +64,7 @@ impl DiscoveryPaths for &'static str {
 /// - `/.well-known/oauth-authorization-server` and
 ///   `/.well-known/oauth-authorization-server/{issuer-path}` (RFC 8414 §3.1);
 /// - `/.well-known/openid-configuration`,
-///   `/{issuer-path}/.well-known/openid-configuration` (OpenID Connect
+///   `/{issuer-path}/.well-known/openid-configuration` (`OpenID` Connect
 ///   Discovery §4) and `/.well-known/openid-configuration/{issuer-path}`
 ///   (the RFC 8414 §5 style that MCP clients also try).
 ///

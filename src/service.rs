@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower_service::Service;
 
-/// Middleware that repairs OAuth / OpenID discovery documents served by the
+/// Middleware that repairs OAuth / `OpenID` discovery documents served by the
 /// inner service; see [`RepairMetadataLayer`] for what it does and how to
 /// configure it.
 ///

@@ -1,4 +1,4 @@
-//! Properties of the pure repair over generated documents, with serde_json
+//! Properties of the pure repair over generated documents, with `serde_json`
 //! as the independent oracle.
 
 use oauth_metadata_repair::repair::{Repairer, Skip};
@@ -67,9 +67,9 @@ fn document() -> impl Strategy<Value = (Map<String, Value>, bool)> {
         })
 }
 
-/// Whether serde_json takes `doc` as JSON, and whether as an object.
+/// Whether `serde_json` takes `doc` as JSON, and whether as an object.
 ///
-/// IgnoredAny checks the grammar without reading numbers into floats (which
+/// `IgnoredAny` checks the grammar without reading numbers into floats (which
 /// rejects 1e999), but skips UTF-8 checks inside strings, which RFC 8259
 /// §8.1 requires; the first byte then tells an object.
 fn oracle(doc: &[u8]) -> Result<bool, String> {
