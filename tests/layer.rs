@@ -669,3 +669,22 @@ async fn size_hint_is_exact_for_a_repaired_body() {
     assert!(body.frame().await.is_none(), "stays ended");
     assert!(http_body::Body::is_end_stream(&body));
 }
+
+#[tokio::test]
+async fn head_of_a_document_left_alone_keeps_the_get_headers() {
+    let up = Upstream::new();
+    let svc = RepairMetadata::new(up.service(|_| {
+        let mut r = json(MCP_SDK_DOC);
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        r
+    }));
+    let head = Request::head(DISCOVERY).body(Empty::new()).unwrap();
+    let (parts, body, _, err) = fetch(svc, head).await;
+    assert_eq!(err, None);
+    assert!(body.is_empty());
+    assert_eq!(parts.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        parts.headers[header::CONTENT_LENGTH],
+        MCP_SDK_DOC.len().to_string()
+    );
+}
