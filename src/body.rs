@@ -2,6 +2,7 @@ use bytes::{Buf, Bytes};
 use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -29,9 +30,9 @@ pin_project! {
         B: Body,
     {
         Passthrough { #[pin] inner: B },
-        Buffered { data: Option<Bytes>, trailers: Option<HeaderMap> },
-        Replay { prefix: Option<Bytes>, rest: Pin<Box<B>> },
-        Failed { prefix: Option<Bytes>, error: Option<B::Error> },
+        Buffered { chunks: VecDeque<Bytes>, trailers: Option<HeaderMap> },
+        Replay { prefix: VecDeque<Bytes>, rest: Pin<Box<B>> },
+        Failed { prefix: VecDeque<Bytes>, error: Option<B::Error> },
         Empty,
     }
 }
@@ -43,28 +44,28 @@ impl<B: Body> ResponseBody<B> {
         }
     }
 
-    pub(crate) fn buffered(data: Bytes, trailers: Option<HeaderMap>) -> Self {
+    /// A complete body: `chunks` (empty ones are skipped), then trailers.
+    pub(crate) fn buffered(mut chunks: VecDeque<Bytes>, trailers: Option<HeaderMap>) -> Self {
+        chunks.retain(|c| !c.is_empty());
         Self {
-            kind: Kind::Buffered {
-                data: Some(data).filter(|d| !d.is_empty()),
-                trailers,
-            },
+            kind: Kind::Buffered { chunks, trailers },
         }
     }
 
-    pub(crate) fn replay(prefix: Bytes, rest: Pin<Box<B>>) -> Self {
+    /// The chunks already read, then the rest of the inner body.
+    pub(crate) fn replay(mut prefix: VecDeque<Bytes>, rest: Pin<Box<B>>) -> Self {
+        prefix.retain(|c| !c.is_empty());
         Self {
-            kind: Kind::Replay {
-                prefix: Some(prefix).filter(|d| !d.is_empty()),
-                rest,
-            },
+            kind: Kind::Replay { prefix, rest },
         }
     }
 
-    pub(crate) fn failed(prefix: Bytes, error: B::Error) -> Self {
+    /// The chunks already read, then the inner body's error.
+    pub(crate) fn failed(mut prefix: VecDeque<Bytes>, error: B::Error) -> Self {
+        prefix.retain(|c| !c.is_empty());
         Self {
             kind: Kind::Failed {
-                prefix: Some(prefix).filter(|d| !d.is_empty()),
+                prefix,
                 error: Some(error),
             },
         }
@@ -89,20 +90,21 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         match self.project().kind.project() {
             KindProj::Passthrough { inner } => inner.poll_frame(cx).map(map_frame),
-            KindProj::Buffered { data, trailers } => Poll::Ready(
-                data.take()
+            KindProj::Buffered { chunks, trailers } => Poll::Ready(
+                chunks
+                    .pop_front()
                     .map(Frame::data)
                     .or_else(|| trailers.take().map(Frame::trailers))
                     .map(Ok),
             ),
-            KindProj::Replay { prefix, rest } => match prefix.take() {
+            KindProj::Replay { prefix, rest } => match prefix.pop_front() {
                 Some(p) => Poll::Ready(Some(Ok(Frame::data(p)))),
                 None => {
                     let frame = ready!(rest.as_mut().poll_frame(cx));
                     Poll::Ready(map_frame(frame))
                 }
             },
-            KindProj::Failed { prefix, error } => Poll::Ready(match prefix.take() {
+            KindProj::Failed { prefix, error } => Poll::Ready(match prefix.pop_front() {
                 Some(p) => Some(Ok(Frame::data(p))),
                 None => error.take().map(Err),
             }),
@@ -113,9 +115,9 @@ where
     fn is_end_stream(&self) -> bool {
         match &self.kind {
             Kind::Passthrough { inner } => inner.is_end_stream(),
-            Kind::Buffered { data, trailers } => data.is_none() && trailers.is_none(),
-            Kind::Replay { prefix, rest } => prefix.is_none() && rest.is_end_stream(),
-            Kind::Failed { prefix, error } => prefix.is_none() && error.is_none(),
+            Kind::Buffered { chunks, trailers } => chunks.is_empty() && trailers.is_none(),
+            Kind::Replay { prefix, rest } => prefix.is_empty() && rest.is_end_stream(),
+            Kind::Failed { prefix, error } => prefix.is_empty() && error.is_none(),
             Kind::Empty => true,
         }
     }
@@ -123,11 +125,9 @@ where
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             Kind::Passthrough { inner } => inner.size_hint(),
-            Kind::Buffered { data, .. } => {
-                SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
-            }
+            Kind::Buffered { chunks, .. } => SizeHint::with_exact(total(chunks)),
             Kind::Replay { prefix, rest } => {
-                let extra = prefix.as_ref().map_or(0, |p| p.len() as u64);
+                let extra = total(prefix);
                 let rest = rest.size_hint();
                 let mut hint = SizeHint::new();
                 hint.set_lower(rest.lower().saturating_add(extra));
@@ -138,12 +138,16 @@ where
             }
             Kind::Failed { prefix, .. } => {
                 let mut hint = SizeHint::new();
-                hint.set_lower(prefix.as_ref().map_or(0, |p| p.len() as u64));
+                hint.set_lower(total(prefix));
                 hint
             }
             Kind::Empty => SizeHint::with_exact(0),
         }
     }
+}
+
+fn total(chunks: &VecDeque<Bytes>) -> u64 {
+    chunks.iter().map(|c| c.len() as u64).sum()
 }
 
 /// Normalises any `Buf` to `Bytes`; for `Bytes` itself this is a move.

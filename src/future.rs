@@ -4,11 +4,12 @@ use crate::headers::{
 };
 use crate::layer::Config;
 use crate::trace;
-use bytes::{Buf, BufMut, BytesMut};
+use bytes::{Buf, Bytes};
 use http::response::Parts;
 use http::{HeaderMap, Response, StatusCode};
 use http_body::Body;
 use pin_project_lite::pin_project;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -40,7 +41,10 @@ struct Buffering<B> {
     // Boxed so it can be handed on to the response body after being polled
     // here; only discovery responses pay this one allocation.
     body: Pin<Box<B>>,
-    buf: BytesMut,
+    /// The frames read so far, as the inner body gave them (no copy for
+    /// `Bytes` data).
+    chunks: VecDeque<Bytes>,
+    len: usize,
     trailers: Option<HeaderMap>,
     discovery: Discovery,
 }
@@ -94,12 +98,12 @@ where
                     let body = ResponseBody::passthrough(body);
                     return Poll::Ready(Ok(finish(parts, body, discovery.plan)));
                 }
-                Ok(declared) => {
-                    let capacity = declared.unwrap_or(0).min(config.max_body_bytes);
+                Ok(()) => {
                     *this.buffering = Some(Buffering {
                         parts,
                         body: Box::pin(body),
-                        buf: BytesMut::with_capacity(capacity),
+                        chunks: VecDeque::new(),
+                        len: 0,
                         trailers: None,
                         discovery,
                     });
@@ -112,19 +116,18 @@ where
         loop {
             match ready!(b.body.as_mut().poll_frame(cx)) {
                 Some(Ok(frame)) => match frame.into_data() {
-                    Ok(data) => {
-                        let limit = b.discovery.config.max_body_bytes;
-                        if b.buf.len().saturating_add(data.remaining()) > limit {
+                    Ok(mut data) => {
+                        let data = data.copy_to_bytes(data.remaining());
+                        b.len = b.len.saturating_add(data.len());
+                        b.chunks.push_back(data);
+                        if b.len > b.discovery.config.max_body_bytes {
                             trace::left_alone("body over the limit");
                             let Some(b) = this.buffering.take() else {
                                 unreachable!()
                             };
-                            let mut prefix = b.buf;
-                            prefix.put(data);
-                            let body = ResponseBody::replay(prefix.freeze(), b.body);
+                            let body = ResponseBody::replay(b.chunks, b.body);
                             return Poll::Ready(Ok(finish(b.parts, body, b.discovery.plan)));
                         }
-                        b.buf.put(data);
                     }
                     Err(frame) => {
                         if let Ok(t) = frame.into_trailers() {
@@ -140,7 +143,7 @@ where
                     let Some(b) = this.buffering.take() else {
                         unreachable!()
                     };
-                    let body = ResponseBody::failed(b.buf.freeze(), error);
+                    let body = ResponseBody::failed(b.chunks, error);
                     return Poll::Ready(Ok(finish(b.parts, body, b.discovery.plan)));
                 }
                 None => {
@@ -158,25 +161,49 @@ where
 fn repair<B: Body>(b: Buffering<B>) -> Response<ResponseBody<B>> {
     let Buffering {
         mut parts,
-        buf,
+        mut chunks,
+        len,
         mut trailers,
         discovery,
         ..
     } = b;
     let config = &discovery.config;
-    let body = match config.repairer.repair(&buf) {
-        Ok(repaired) => {
-            trace::repaired(&repaired);
-            let bytes = bytes::Bytes::from(repaired.into_bytes());
-            after_repair(&mut parts.headers, bytes.len(), &config.etag_suffix);
+    let doc = match chunks.len() {
+        0 => Bytes::new(),
+        1 => chunks.pop_front().unwrap_or_default(),
+        _ => {
+            let mut whole = Vec::with_capacity(len);
+            for c in chunks.drain(..) {
+                whole.extend_from_slice(&c);
+            }
+            Bytes::from(whole)
+        }
+    };
+    let body = match config.repairer.edits(&doc) {
+        Ok(edits) => {
+            trace::repaired(&edits.fields, edits.signed_metadata);
+            after_repair(
+                &mut parts.headers,
+                edits.repaired_len(doc.len()),
+                &config.etag_suffix,
+            );
             if let Some(t) = &mut trailers {
                 drop_digests(t);
             }
-            ResponseBody::buffered(bytes, trailers)
+            // The document's own bytes are sliced, not copied.
+            let mut from = 0;
+            for (at, text) in edits.inserts() {
+                chunks.push_back(doc.slice(from..at));
+                chunks.push_back(Bytes::copy_from_slice(text));
+                from = at;
+            }
+            chunks.push_back(doc.slice(from..));
+            ResponseBody::buffered(chunks, trailers)
         }
         Err(skip) => {
             trace::left_alone(&skip);
-            ResponseBody::buffered(buf.freeze(), trailers)
+            chunks.push_back(doc);
+            ResponseBody::buffered(chunks, trailers)
         }
     };
     finish(parts, body, discovery.plan)

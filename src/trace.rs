@@ -1,19 +1,20 @@
 //! Events for the optional `tracing` feature; without it these compile to
 //! nothing.
 
-use crate::repair::Repaired;
+use std::borrow::Cow;
 use std::fmt::Display;
 
-/// One event per repaired document.
-pub(crate) fn repaired(repaired: &Repaired) {
+/// One event per repaired document: which fields changed, and whether a
+/// `signed_metadata` JWT was kept as it was.
+pub(crate) fn repaired(fields: &[Cow<'static, str>], signed_metadata_kept: bool) {
     #[cfg(feature = "tracing")]
     tracing::info!(
-        fields = ?repaired.fields(),
-        signed_metadata_kept = repaired.kept_signed_metadata(),
+        ?fields,
+        signed_metadata_kept,
         "repaired oauth discovery document"
     );
     #[cfg(not(feature = "tracing"))]
-    let _ = repaired;
+    let _ = (fields, signed_metadata_kept);
 }
 
 /// One debug event per discovery response passed through untouched.

@@ -117,6 +117,25 @@ impl Repairer {
     /// every rule, is not JSON, is not an object, repeats a top-level key, or
     /// has a field of an unexpected shape.
     pub fn repair(&self, doc: &[u8]) -> Result<Repaired, Skip> {
+        let edits = self.edits(doc)?;
+        let mut out = Vec::with_capacity(edits.repaired_len(doc.len()));
+        let mut from = 0;
+        for (at, text) in edits.inserts() {
+            out.extend_from_slice(&doc[from..at]);
+            out.extend_from_slice(text);
+            from = at;
+        }
+        out.extend_from_slice(&doc[from..]);
+        Ok(Repaired {
+            bytes: out,
+            fields: edits.fields,
+            signed_metadata: edits.signed_metadata,
+        })
+    }
+
+    /// The insertions that repair `doc`, without applying them; the layer
+    /// splices them between slices of the buffered document (no copy).
+    pub(crate) fn edits(&self, doc: &[u8]) -> Result<Edits, Skip> {
         let obj = scan_object(doc).map_err(|e| match e {
             ScanError::Invalid(offset) => Skip::NotJson { offset },
             ScanError::NotAnObject => Skip::NotAnObject,
@@ -167,17 +186,8 @@ impl Repairer {
         }
         // Stable: edits at one offset keep rule order.
         edits.sort_by_key(|e| e.at);
-        let added: usize = edits.iter().map(|e| e.text.len()).sum();
-        let mut out = Vec::with_capacity(doc.len() + added);
-        let mut from = 0;
-        for e in &edits {
-            out.extend_from_slice(&doc[from..e.at]);
-            out.extend_from_slice(&e.text);
-            from = e.at;
-        }
-        out.extend_from_slice(&doc[from..]);
-        Ok(Repaired {
-            bytes: out,
+        Ok(Edits {
+            inserts: edits,
             fields,
             signed_metadata,
         })
@@ -363,6 +373,26 @@ impl Style {
     }
 }
 
+/// Insertions into a document, sorted by offset.
+#[derive(Debug)]
+pub(crate) struct Edits {
+    inserts: Vec<Insert>,
+    pub(crate) fields: Vec<Cow<'static, str>>,
+    pub(crate) signed_metadata: bool,
+}
+
+impl Edits {
+    /// `(offset, bytes)` pairs in document order.
+    pub(crate) fn inserts(&self) -> impl Iterator<Item = (usize, &[u8])> {
+        self.inserts.iter().map(|i| (i.at, i.text.as_slice()))
+    }
+
+    pub(crate) fn repaired_len(&self, doc_len: usize) -> usize {
+        doc_len + self.inserts.iter().map(|i| i.text.len()).sum::<usize>()
+    }
+}
+
+#[derive(Debug)]
 struct Insert {
     at: usize,
     text: Vec<u8>,
