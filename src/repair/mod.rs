@@ -17,7 +17,7 @@ mod scan;
 
 pub use rule::{Placement, Rule, WhenAbsent};
 
-use scan::{decode, scan_object, string_array, string_is, Member, Object, ScanError};
+use scan::{duplicate_key, scan_object, string_array, string_is, Member, Object, ScanError};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -136,17 +136,26 @@ impl Repairer {
     /// The insertions that repair `doc`, without applying them; the layer
     /// splices them between slices of the buffered document (no copy).
     pub(crate) fn edits(&self, doc: &[u8]) -> Result<Edits, Skip> {
-        let obj = scan_object(doc).map_err(|e| match e {
+        // The names the rules look at, each once, and `signed_metadata`.
+        let mut names: Vec<&str> = Vec::with_capacity(self.rules.len() + 1);
+        names.push("signed_metadata");
+        for rule in &self.rules {
+            if !names.contains(&rule.field()) {
+                names.push(rule.field());
+            }
+        }
+        let obj = scan_object(doc, &names).map_err(|e| match e {
             ScanError::Invalid(offset) => Skip::NotJson { offset },
             ScanError::NotAnObject => Skip::NotAnObject,
         })?;
-        if let Some(key) = duplicate_key(doc, &obj.members) {
-            return Err(Skip::DuplicateKey { key });
+        if obj.maybe_duplicate {
+            if let Some(key) = duplicate_key(doc) {
+                return Err(Skip::DuplicateKey { key });
+            }
         }
         let find = |name: &str| {
-            obj.members
-                .iter()
-                .find(|m| string_is(&doc[m.key.clone()], name))
+            let i = names.iter().position(|n| *n == name)?;
+            obj.wanted.get(i)?.as_ref()
         };
         let signed_metadata = find("signed_metadata").is_some();
         if signed_metadata && self.skip_signed_metadata {
@@ -315,7 +324,7 @@ impl Repairer {
             Placement::Prepend => style.join(&missing, &defaults),
         };
         let mut text = Vec::new();
-        let at = match obj.members.last() {
+        let at = match &obj.last {
             // Copy the last member's indent and colon spacing.
             Some(last) => {
                 text.push(b',');
@@ -347,8 +356,8 @@ struct Style {
 impl Style {
     fn of(doc: &[u8], obj: &Object) -> Self {
         let spaced = obj
-            .members
-            .first()
+            .first
+            .as_ref()
             .is_some_and(|m| doc[m.key.end..m.value.start].contains(&b' '));
         Self { spaced }
     }
@@ -420,17 +429,6 @@ fn push_json_string(out: &mut Vec<u8>, s: &str) {
         }
     }
     out.push(b'"');
-}
-
-fn duplicate_key(doc: &[u8], members: &[Member]) -> Option<String> {
-    let mut keys: Vec<Cow<'_, str>> = members
-        .iter()
-        .map(|m| decode(&doc[m.key.clone()]))
-        .collect();
-    keys.sort_unstable();
-    keys.windows(2)
-        .find(|w| w[0] == w[1])
-        .map(|w| w[0].clone().into_owned())
 }
 
 /// A repaired document.

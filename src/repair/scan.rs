@@ -28,21 +28,90 @@ pub(crate) struct Member {
     pub(crate) value: Range<usize>,
 }
 
-/// The top-level object of a document.
+/// What the repair needs to know about the top-level object, gathered in
+/// one pass without keeping every member: a few members, and a hash per key
+/// to detect repeated keys.
 #[derive(Debug, Clone)]
 pub(crate) struct Object {
     /// Offset of the opening `{`.
     pub(crate) open: usize,
-    pub(crate) members: Vec<Member>,
+    pub(crate) first: Option<Member>,
+    pub(crate) last: Option<Member>,
+    /// For each wanted name, the member with that key (the first one).
+    pub(crate) wanted: Vec<Option<Member>>,
+    /// Two keys hashed alike: call [`duplicate_key`] to know for sure.
+    pub(crate) maybe_duplicate: bool,
 }
 
 /// Scans `doc`, which must be a single JSON object with optional whitespace
-/// around it.
-pub(crate) fn scan_object(doc: &[u8]) -> Result<Object, ScanError> {
+/// around it, and finds the members named in `wanted`.
+pub(crate) fn scan_object(doc: &[u8], wanted: &[&str]) -> Result<Object, ScanError> {
+    let mut first = None;
+    let mut last = None;
+    let mut found = vec![None; wanted.len()];
+    // Eight bytes per member; discovery documents have 20 to 60.
+    let mut hashes: Vec<u64> = Vec::with_capacity(64);
+    let open = scan_members(doc, |m| {
+        let token = &doc[m.key.clone()];
+        for (slot, name) in found.iter_mut().zip(wanted) {
+            if slot.is_none() && string_is(token, name) {
+                *slot = Some(m.clone());
+            }
+        }
+        hashes.push(key_hash(token));
+        if first.is_none() {
+            first = Some(m.clone());
+        }
+        last = Some(m);
+    })?;
+    hashes.sort_unstable();
+    let maybe_duplicate = hashes.windows(2).any(|w| w[0] == w[1]);
+    Ok(Object {
+        open,
+        first,
+        last,
+        wanted: found,
+        maybe_duplicate,
+    })
+}
+
+/// The first top-level key that appears twice, decoded, compared exactly.
+/// Only called after [`Object::maybe_duplicate`], so it may allocate.
+pub(crate) fn duplicate_key(doc: &[u8]) -> Option<String> {
+    let mut keys: Vec<Cow<'_, str>> = Vec::new();
+    scan_members(doc, |m| keys.push(decode(&doc[m.key]))).ok()?;
+    keys.sort_unstable();
+    keys.windows(2)
+        .find(|w| w[0] == w[1])
+        .map(|w| w[0].clone().into_owned())
+}
+
+/// FNV-1a over the decoded key.
+fn key_hash(token: &[u8]) -> u64 {
+    let inner = &token[1..token.len() - 1];
+    let hash = |bytes: &[u8]| {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    if inner.contains(&b'\\') {
+        hash(decode(token).as_bytes())
+    } else {
+        hash(inner)
+    }
+}
+
+/// Validates the document as one object and calls `on_member` for each
+/// top-level member in order; returns the offset of `{`.
+fn scan_members(doc: &[u8], mut on_member: impl FnMut(Member)) -> Result<usize, ScanError> {
     if let Err(e) = std::str::from_utf8(doc) {
         return Err(ScanError::Invalid(e.valid_up_to()));
     }
-    let mut s = Scanner { b: doc, i: 0 };
+    let mut s = Scanner {
+        b: doc,
+        i: 0,
+        stack: Vec::new(),
+    };
     s.ws();
     if s.peek() != Some(b'{') {
         // Tell "valid but not an object" from "not JSON at all".
@@ -56,7 +125,6 @@ pub(crate) fn scan_object(doc: &[u8]) -> Result<Object, ScanError> {
     }
     let open = s.i;
     s.i += 1;
-    let mut members = Vec::new();
     let mut lead = s.i;
     s.ws();
     if s.peek() == Some(b'}') {
@@ -71,7 +139,7 @@ pub(crate) fn scan_object(doc: &[u8]) -> Result<Object, ScanError> {
             s.ws();
             let value_start = s.i;
             s.value()?;
-            members.push(Member {
+            on_member(Member {
                 lead,
                 key,
                 value: value_start..s.i,
@@ -91,7 +159,7 @@ pub(crate) fn scan_object(doc: &[u8]) -> Result<Object, ScanError> {
     if s.i != doc.len() {
         return Err(ScanError::Invalid(s.i));
     }
-    Ok(Object { open, members })
+    Ok(open)
 }
 
 /// The elements of an array value, which must all be strings.
@@ -109,6 +177,7 @@ pub(crate) fn string_array(doc: &[u8], value: Range<usize>) -> Option<StringArra
     let mut s = Scanner {
         b: &doc[..value.end],
         i: value.start,
+        stack: Vec::new(),
     };
     if s.next() != Some(b'[') {
         return None;
@@ -213,6 +282,9 @@ pub(crate) fn string_is(token: &[u8], text: &str) -> bool {
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
+    /// Open containers while skipping a value (true: object); kept across
+    /// values so it is allocated once per document at most.
+    stack: Vec<bool>,
 }
 
 impl Scanner<'_> {
@@ -336,8 +408,14 @@ impl Scanner<'_> {
     /// One value of any kind; nesting is tracked on a heap stack, so a
     /// deeply nested document cannot overflow the call stack.
     fn value(&mut self) -> Result<(), ScanError> {
-        // true: inside an object, false: inside an array.
-        let mut stack: Vec<bool> = Vec::new();
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        let result = self.value_with(&mut stack);
+        self.stack = stack;
+        result
+    }
+
+    fn value_with(&mut self, stack: &mut Vec<bool>) -> Result<(), ScanError> {
         loop {
             self.ws();
             match self.peek() {
@@ -416,7 +494,7 @@ mod tests {
     use super::*;
 
     fn valid(doc: &str) -> bool {
-        match scan_object(doc.as_bytes()) {
+        match scan_object(doc.as_bytes(), &[]) {
             Ok(_) | Err(ScanError::NotAnObject) => true,
             Err(ScanError::Invalid(_)) => false,
         }
@@ -467,7 +545,7 @@ mod tests {
             assert!(!valid(doc), "{doc:?}");
         }
         assert_eq!(
-            scan_object(b"{\"a\":\"\xff\"}").unwrap_err(),
+            scan_object(b"{\"a\":\"\xff\"}", &[]).unwrap_err(),
             ScanError::Invalid(6)
         );
     }
@@ -475,21 +553,34 @@ mod tests {
     #[test]
     fn deep_nesting_does_not_overflow_the_stack() {
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(200_000), "]".repeat(200_000));
-        assert!(scan_object(deep.as_bytes()).is_ok());
+        assert!(scan_object(deep.as_bytes(), &[]).is_ok());
         let broken = format!("{{\"a\":{}}}", "[".repeat(200_000));
-        assert!(scan_object(broken.as_bytes()).is_err());
+        assert!(scan_object(broken.as_bytes(), &[]).is_err());
     }
 
     #[test]
     fn records_member_offsets() {
-        let doc = br#" { "a" : 1 ,"b":[2] } "#;
-        let obj = scan_object(doc).unwrap();
+        let doc = br#" { "a" : 1 ,"b":[2], "c": 3 } "#;
+        let obj = scan_object(doc, &["b", "x"]).unwrap();
         assert_eq!(obj.open, 1);
-        assert_eq!(obj.members.len(), 2);
-        assert_eq!(&doc[obj.members[0].key.clone()], br#""a""#);
-        assert_eq!(&doc[obj.members[0].value.clone()], b"1");
-        assert_eq!(&doc[obj.members[1].lead..obj.members[1].key.start], b"");
-        assert_eq!(&doc[obj.members[1].value.clone()], b"[2]");
+        let first = obj.first.unwrap();
+        assert_eq!(&doc[first.key.clone()], br#""a""#);
+        assert_eq!(&doc[first.value], b"1");
+        let b = obj.wanted[0].clone().unwrap();
+        assert_eq!(&doc[b.lead..b.key.start], b"");
+        assert_eq!(&doc[b.value], b"[2]");
+        assert!(obj.wanted[1].is_none());
+        let last = obj.last.unwrap();
+        assert_eq!(&doc[last.lead..last.key.start], b" ");
+        assert!(!obj.maybe_duplicate);
+    }
+
+    #[test]
+    fn finds_repeated_keys_exactly() {
+        let doc = br#"{"a":1,"b":{"a":2},"\u0061":3}"#;
+        assert!(scan_object(doc, &[]).unwrap().maybe_duplicate);
+        assert_eq!(duplicate_key(doc).as_deref(), Some("a"));
+        assert_eq!(duplicate_key(br#"{"a":1,"b":{"a":2}}"#), None);
     }
 
     #[test]
