@@ -336,7 +336,7 @@ impl Scanner<'_> {
         self.expect(b'"')?;
         let mut escaped = false;
         loop {
-            if !self.to_special_byte() {
+            if !self.seek_special_byte() {
                 return Err(self.error());
             }
             match self.b[self.i] {
@@ -373,7 +373,7 @@ impl Scanner<'_> {
     /// false at the end of the input. Eight bytes at a time (SWAR: the bit
     /// tricks flag a zero byte, or a byte below 0x20, in a 64-bit word; the
     /// lowest flag is exact, so it gives the offset of the first match).
-    fn to_special_byte(&mut self) -> bool {
+    fn seek_special_byte(&mut self) -> bool {
         const LO: u64 = 0x0101_0101_0101_0101;
         const HI: u64 = 0x8080_8080_8080_8080;
         const fn has_zero(v: u64) -> u64 {
