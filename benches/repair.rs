@@ -48,7 +48,7 @@ fn documents() -> Vec<(String, Vec<u8>)> {
 }
 
 /// A pretty-printed document of about `size` bytes with realistic members.
-pub fn synthetic(size: usize) -> Vec<u8> {
+fn synthetic(size: usize) -> Vec<u8> {
     let mut doc = String::from("{\n  \"issuer\": \"https://as.example.com\"");
     let mut i = 0;
     while doc.len() < size - 120 {

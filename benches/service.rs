@@ -90,7 +90,7 @@ fn bench(c: &mut Criterion) {
 
     let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
     let big = move |_: Request<Empty<Bytes>>| {
-        let body = ChunkedBody::new(std::iter::repeat_n(chunk.clone(), 16));
+        let body = ChunkedBody::new(std::iter::repeat(chunk.clone()).take(16));
         async move { Ok::<_, Infallible>(Response::new(body)) }
     };
     run(

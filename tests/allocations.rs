@@ -140,7 +140,7 @@ fn the_layer_adds_no_allocation_to_passthrough_and_bounded_memory_to_repairs() {
     let mut layered = RepairMetadata::new(service_fn(small));
     let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
     let big = move |_: Request<Empty<Bytes>>| {
-        let body = ChunkedBody::new(std::iter::repeat_n(chunk.clone(), 16));
+        let body = ChunkedBody::new(std::iter::repeat(chunk.clone()).take(16));
         std::future::ready(Ok::<_, Infallible>(Response::new(body)))
     };
     let mut bare_big = service_fn(big.clone());
