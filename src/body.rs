@@ -30,11 +30,18 @@ pin_project! {
         B: Body,
     {
         Passthrough { #[pin] inner: B },
-        Buffered { chunks: VecDeque<Bytes>, trailers: Option<HeaderMap> },
+        // Boxed so the passthrough variant, the hot one, sets the size.
+        Buffered { rest: Box<Buffered> },
         Replay { prefix: VecDeque<Bytes>, rest: Pin<Box<B>> },
         Failed { prefix: VecDeque<Bytes>, error: Option<B::Error> },
         Empty,
     }
+}
+
+/// A complete body held in memory.
+struct Buffered {
+    chunks: VecDeque<Bytes>,
+    trailers: Option<HeaderMap>,
 }
 
 impl<B: Body> ResponseBody<B> {
@@ -48,7 +55,9 @@ impl<B: Body> ResponseBody<B> {
     pub(crate) fn buffered(mut chunks: VecDeque<Bytes>, trailers: Option<HeaderMap>) -> Self {
         chunks.retain(|c| !c.is_empty());
         Self {
-            kind: Kind::Buffered { chunks, trailers },
+            kind: Kind::Buffered {
+                rest: Box::new(Buffered { chunks, trailers }),
+            },
         }
     }
 
@@ -90,11 +99,11 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         match self.project().kind.project() {
             KindProj::Passthrough { inner } => inner.poll_frame(cx).map(map_frame),
-            KindProj::Buffered { chunks, trailers } => Poll::Ready(
-                chunks
+            KindProj::Buffered { rest } => Poll::Ready(
+                rest.chunks
                     .pop_front()
                     .map(Frame::data)
-                    .or_else(|| trailers.take().map(Frame::trailers))
+                    .or_else(|| rest.trailers.take().map(Frame::trailers))
                     .map(Ok),
             ),
             KindProj::Replay { prefix, rest } => match prefix.pop_front() {
@@ -115,7 +124,7 @@ where
     fn is_end_stream(&self) -> bool {
         match &self.kind {
             Kind::Passthrough { inner } => inner.is_end_stream(),
-            Kind::Buffered { chunks, trailers } => chunks.is_empty() && trailers.is_none(),
+            Kind::Buffered { rest } => rest.chunks.is_empty() && rest.trailers.is_none(),
             Kind::Replay { prefix, rest } => prefix.is_empty() && rest.is_end_stream(),
             Kind::Failed { prefix, error } => prefix.is_empty() && error.is_none(),
             Kind::Empty => true,
@@ -125,7 +134,7 @@ where
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             Kind::Passthrough { inner } => inner.size_hint(),
-            Kind::Buffered { chunks, .. } => SizeHint::with_exact(total(chunks)),
+            Kind::Buffered { rest } => SizeHint::with_exact(total(&rest.chunks)),
             Kind::Replay { prefix, rest } => {
                 let extra = total(prefix);
                 let rest = rest.size_hint();

@@ -26,7 +26,9 @@ pin_project! {
         #[pin]
         inner: F,
         discovery: Option<Discovery>,
-        buffering: Option<Buffering<B>>,
+        // Boxed: only discovery responses pay for it, and every other
+        // response future stays as small as the inner one plus two words.
+        buffering: Option<Box<Buffering<B>>>,
     }
 }
 
@@ -99,14 +101,14 @@ where
                     return Poll::Ready(Ok(finish(parts, body, discovery.plan)));
                 }
                 Ok(()) => {
-                    *this.buffering = Some(Buffering {
+                    *this.buffering = Some(Box::new(Buffering {
                         parts,
                         body: Box::pin(body),
                         chunks: VecDeque::new(),
                         len: 0,
                         trailers: None,
                         discovery,
-                    });
+                    }));
                 }
             }
         }
@@ -125,6 +127,7 @@ where
                             let Some(b) = this.buffering.take() else {
                                 unreachable!()
                             };
+                            let b = *b;
                             let body = ResponseBody::replay(b.chunks, b.body);
                             return Poll::Ready(Ok(finish(b.parts, body, b.discovery.plan)));
                         }
@@ -143,6 +146,7 @@ where
                     let Some(b) = this.buffering.take() else {
                         unreachable!()
                     };
+                    let b = *b;
                     let body = ResponseBody::failed(b.chunks, error);
                     return Poll::Ready(Ok(finish(b.parts, body, b.discovery.plan)));
                 }
@@ -150,7 +154,7 @@ where
                     let Some(b) = this.buffering.take() else {
                         unreachable!()
                     };
-                    return Poll::Ready(Ok(repair(b)));
+                    return Poll::Ready(Ok(repair(*b)));
                 }
             }
         }
