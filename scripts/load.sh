@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Load comparison on loopback: the same hyper server binary with and without
+# the layer, driven by wrk, for a passthrough route and the discovery route.
+# Prints requests/s, p99 latency and their ratios as a Markdown table.
+#
+#   bash scripts/load.sh            # 3 rounds x 5 s per route and variant
+#   ROUNDS=5 DURATION=10 bash scripts/load.sh
+#
+# Bounded: every wrk run lasts DURATION seconds (plus a hard timeout), the
+# servers listen on 127.0.0.1 only and are stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+CONNECTIONS=${CONNECTIONS:-64}
+BARE_PORT=${BARE_PORT:-18081}
+LAYER_PORT=${LAYER_PORT:-18082}
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk from Debian's packages" >&2
+  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+fi
+
+cargo build --release --quiet --example load_server
+bin=target/release/examples/load_server
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+"$bin" --listen "127.0.0.1:$BARE_PORT" >/dev/null & pids+=($!)
+"$bin" --listen "127.0.0.1:$LAYER_PORT" --layer >/dev/null & pids+=($!)
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "server on port $1 did not start" >&2; exit 1
+}
+wait_port "$BARE_PORT"; wait_port "$LAYER_PORT"
+
+# wrk's "99%  1.23ms" line, in microseconds.
+p99_us() {
+  awk '$1 == "99%" {
+    v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
+    if (unit == "us") f = 1; else if (unit == "ms") f = 1000; else if (unit == "s") f = 1000000; else f = 1;
+    printf "%.0f", v * f }'
+}
+rps() { awk '$1 == "Requests/sec:" { printf "%.0f", $2 }'; }
+
+run() { # port path -> "rps p99us"
+  local out
+  out=$(timeout $((DURATION + 20)) wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$1$2")
+  if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "wrk reported errors:" >&2; echo "$out" >&2; exit 1; fi
+  echo "$(rps <<<"$out") $(p99_us <<<"$out")"
+}
+
+echo "| route | bare req/s | layered req/s | ratio | bare p99 | layered p99 | p99 ratio |"
+echo "|---|---|---|---|---|---|---|"
+for path in /api/items /download /.well-known/oauth-authorization-server; do
+  b_rps=0; l_rps=0; b_p99=0; l_p99=0
+  for round in $(seq 1 "$ROUNDS"); do
+    # Alternate the order so neither variant always runs on a warmer machine.
+    if (( round % 2 )); then order="b l"; else order="l b"; fi
+    for v in $order; do
+      if [ "$v" = b ]; then read -r r p < <(run "$BARE_PORT" "$path"); b_rps=$((b_rps + r)); b_p99=$((b_p99 + p));
+      else read -r r p < <(run "$LAYER_PORT" "$path"); l_rps=$((l_rps + r)); l_p99=$((l_p99 + p)); fi
+    done
+  done
+  awk -v path="$path" -v br="$b_rps" -v lr="$l_rps" -v bp="$b_p99" -v lp="$l_p99" -v n="$ROUNDS" 'BEGIN {
+    printf "| `%s` | %.0f | %.0f | %.3f | %.0f µs | %.0f µs | %.2f |\n", path, br/n, lr/n, lr/br, bp/n, lp/n, lp/bp }'
+done
+echo
+echo "$ROUNDS rounds x ${DURATION}s per route and variant, wrk -t1 -c$CONNECTIONS, $(nproc) cores"
