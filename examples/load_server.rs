@@ -28,8 +28,10 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
         _ => ("application/json", br#"{"items":[1,2,3]}"#),
     };
     let mut res = Response::new(Full::new(Bytes::from_static(body)));
-    res.headers_mut()
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(ct));
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(ct),
+    );
     Ok(res)
 }
 
