@@ -1,0 +1,118 @@
+"""A strict OAuth 2.1 public client (as MCP clients are): discovery, dynamic
+registration with token_endpoint_auth_method "none", authorization code with
+PKCE S256, token exchange and refresh, all without a client secret. Every step
+is asserted; a failure names its step and exits 1.
+
+    python public_client.py AS_URL [DIRECT_AS_URL]
+
+AS_URL is where the client discovers the server (the proxy). DIRECT_AS_URL,
+if given, is the unproxied server: the script first checks that its document
+really lacks "none", proving the pinned SDK still has the bug.
+"""
+
+import base64
+import hashlib
+import secrets
+import sys
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import httpx
+
+WELL_KNOWN = "/.well-known/oauth-authorization-server"
+REDIRECT_URI = "http://127.0.0.1:9/callback"  # never contacted: the redirect is read, not followed
+
+
+def fail(step, why):
+    print(f"FAIL step {step}: {why}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check(step, condition, why):
+    if not condition:
+        fail(step, why)
+    print(f"ok   step {step}")
+
+
+def main():
+    as_url = sys.argv[1].rstrip("/")
+    direct = sys.argv[2].rstrip("/") if len(sys.argv) > 2 else None
+    http = httpx.Client(timeout=10.0, follow_redirects=False)
+
+    if direct:
+        doc = http.get(direct + WELL_KNOWN).json()
+        methods = doc.get("token_endpoint_auth_methods_supported")
+        check("1 discovery direct", "none" not in (methods or []),
+              f"the unproxied server already lists none ({methods}): the bug is not reproduced")
+
+    res = http.get(as_url + WELL_KNOWN)
+    check("2 discovery", res.status_code == 200, f"status {res.status_code}")
+    meta = res.json()
+    methods = meta.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
+    check("2 discovery", "none" in methods,
+          f"token_endpoint_auth_methods_supported is {methods}: a strict public client refuses "
+          "this server (is the proxy bypassed or the layer removed?)")
+    check("2 discovery", "S256" in meta.get("code_challenge_methods_supported", []), "no PKCE S256")
+
+    res = http.post(meta["registration_endpoint"], json={
+        "client_name": "oauth-metadata-repair interop",
+        "redirect_uris": [REDIRECT_URI],
+        "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "scope": "user",
+    })
+    check("3 registration", res.status_code in (200, 201), f"status {res.status_code}: {res.text}")
+    client = res.json()
+    client_id = client.get("client_id")
+    check("3 registration", bool(client_id), f"no client_id in {client}")
+    check("3 registration", not client.get("client_secret"), "a client secret was issued to a public client")
+    check("3 registration", client.get("token_endpoint_auth_method") == "none",
+          f"registered as {client.get('token_endpoint_auth_method')}")
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    state = secrets.token_urlsafe(16)
+    res = http.get(meta["authorization_endpoint"] + "?" + urlencode({
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT_URI,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": state,
+        "scope": "user",
+    }))
+    check("4 authorization", res.status_code in (302, 303, 307), f"status {res.status_code}: {res.text}")
+    location = urlparse(res.headers["location"])
+    query = parse_qs(location.query)
+    check("4 authorization", f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI,
+          f"redirected to {res.headers['location']}")
+    check("4 authorization", query.get("state") == [state], f"state came back as {query.get('state')}")
+    code = (query.get("code") or [None])[0]
+    check("4 authorization", bool(code), f"no code in {res.headers['location']}")
+
+    res = http.post(meta["token_endpoint"], data={
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "client_id": client_id,
+        "code_verifier": verifier,
+    })
+    check("5 token exchange without secret", res.status_code == 200, f"status {res.status_code}: {res.text}")
+    tokens = res.json()
+    check("5 token exchange without secret", bool(tokens.get("access_token")) and bool(tokens.get("refresh_token")),
+          f"tokens: {tokens}")
+
+    res = http.post(meta["token_endpoint"], data={
+        "grant_type": "refresh_token",
+        "refresh_token": tokens["refresh_token"],
+        "client_id": client_id,
+    })
+    check("6 refresh without secret", res.status_code == 200, f"status {res.status_code}: {res.text}")
+    refreshed = res.json()
+    check("6 refresh without secret", refreshed.get("access_token") not in (None, tokens["access_token"]),
+          f"no new access token: {refreshed}")
+    print("public-client login through the proxy: all steps passed")
+
+
+if __name__ == "__main__":
+    main()
