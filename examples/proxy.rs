@@ -133,14 +133,15 @@ struct Forwarder {
 }
 
 /// Hop-by-hop fields (RFC 9110 §7.6.1), plus the proxy's own credentials.
-const HOP_BY_HOP: [HeaderName; 8] = [
+/// `Trailer` is end to end and stays: hyper sends only the trailer fields it
+/// announces.
+const HOP_BY_HOP: [HeaderName; 7] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("proxy-connection"),
     header::PROXY_AUTHENTICATE,
     header::PROXY_AUTHORIZATION,
     header::TE,
-    header::TRAILER,
     header::TRANSFER_ENCODING,
 ];
 

@@ -29,8 +29,15 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-"$bin" --listen "127.0.0.1:$BARE_PORT" >/dev/null & pids+=($!)
-"$bin" --listen "127.0.0.1:$LAYER_PORT" --layer >/dev/null & pids+=($!)
+# With two or more cores, wrk gets core 0 and the servers core 1, so the
+# load generator and the server under test do not steal each other's time.
+server_cpu=(); client_cpu=()
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+  server_cpu=(taskset -c 1); client_cpu=(taskset -c 0)
+fi
+
+"${server_cpu[@]}" "$bin" --listen "127.0.0.1:$BARE_PORT" >/dev/null & pids+=($!)
+"${server_cpu[@]}" "$bin" --listen "127.0.0.1:$LAYER_PORT" --layer >/dev/null & pids+=($!)
 
 wait_port() {
   for _ in $(seq 1 100); do
@@ -52,7 +59,7 @@ rps() { awk '$1 == "Requests/sec:" { printf "%.0f", $2 }'; }
 
 run() { # port path -> "rps p99us"
   local out
-  out=$(timeout $((DURATION + 20)) wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$1$2")
+  out=$(timeout $((DURATION + 20)) "${client_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$1$2")
   if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "wrk reported errors:" >&2; echo "$out" >&2; exit 1; fi
   echo "$(rps <<<"$out") $(p99_us <<<"$out")"
 }
@@ -73,4 +80,4 @@ for path in /api/items /download /.well-known/oauth-authorization-server; do
     printf "| `%s` | %.0f | %.0f | %.3f | %.0f µs | %.0f µs | %.2f |\n", path, br/n, lr/n, lr/br, bp/n, lp/n, lp/bp }'
 done
 echo
-echo "$ROUNDS rounds x ${DURATION}s per route and variant, wrk -t1 -c$CONNECTIONS, $(nproc) cores"
+echo "$ROUNDS rounds x ${DURATION}s per route and variant, wrk -t1 -c$CONNECTIONS, $(nproc) cores${client_cpu:+ (wrk and servers pinned to separate cores)}"

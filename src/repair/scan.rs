@@ -325,9 +325,22 @@ impl Scanner<'_> {
     }
 
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.i += 1;
+        let b = self.b;
+        let mut i = self.i;
+        loop {
+            match b.get(i) {
+                Some(b' ') => {
+                    i += 1;
+                    // Indentation: eight spaces at a time.
+                    while b.get(i..i + 8) == Some(b"        ".as_slice()) {
+                        i += 8;
+                    }
+                }
+                Some(b'\t' | b'\n' | b'\r') => i += 1,
+                _ => break,
+            }
         }
+        self.i = i;
     }
 
     /// A string token; UTF-8 was checked up front. True when it contains an
@@ -370,28 +383,31 @@ impl Scanner<'_> {
     }
 
     /// Moves to the next `"`, `\\` or control character inside a string;
-    /// false at the end of the input. Eight bytes at a time (SWAR: the bit
-    /// tricks flag a zero byte, or a byte below 0x20, in a 64-bit word; the
-    /// lowest flag is exact, so it gives the offset of the first match).
+    /// false at the end of the input.
     fn seek_special_byte(&mut self) -> bool {
-        const LO: u64 = 0x0101_0101_0101_0101;
-        const HI: u64 = 0x8080_8080_8080_8080;
-        const fn has_zero(v: u64) -> u64 {
-            v.wrapping_sub(LO) & !v & HI
+        // Most strings are short: one word first; long ones (URLs) then go
+        // 32 bytes at a time, a loop without early exit over a fixed block
+        // that the compiler turns into vector compares.
+        if let Some(found) = self.special_in_word() {
+            return found;
         }
-        while let Some(word) = self.b.get(self.i..self.i + 8) {
-            let Ok(word) = <[u8; 8]>::try_from(word) else {
-                break;
-            };
-            let w = u64::from_le_bytes(word);
-            let special = has_zero(w ^ (LO * u64::from(b'"')))
-                | has_zero(w ^ (LO * u64::from(b'\\')))
-                | (w.wrapping_sub(LO * 0x20) & !w & HI);
-            if special != 0 {
-                self.i += (special.trailing_zeros() / 8) as usize;
-                return true;
+        while let Some(block) = self.b.get(self.i..self.i + 32) {
+            let mut hit = false;
+            for &c in block {
+                hit |= (c == b'"') | (c == b'\\') | (c < 0x20);
             }
-            self.i += 8;
+            if hit {
+                break;
+            }
+            self.i += 32;
+        }
+        loop {
+            if let Some(found) = self.special_in_word() {
+                return found;
+            }
+            if self.b.len() - self.i < 8 {
+                break;
+            }
         }
         while let Some(&c) = self.b.get(self.i) {
             if c == b'"' || c == b'\\' || c < 0x20 {
@@ -400,6 +416,30 @@ impl Scanner<'_> {
             self.i += 1;
         }
         false
+    }
+
+    /// Looks at the next eight bytes (SWAR: the bit tricks flag a zero byte,
+    /// or a byte below 0x20, in a 64-bit word; the lowest flag is exact, so
+    /// it gives the offset of the first match). `Some(true)` at a match,
+    /// `None` after moving past eight plain bytes or with fewer than eight
+    /// left.
+    fn special_in_word(&mut self) -> Option<bool> {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        const fn has_zero(v: u64) -> u64 {
+            v.wrapping_sub(LO) & !v & HI
+        }
+        let word = self.b.get(self.i..self.i + 8)?;
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
+        let special = has_zero(w ^ (LO * u64::from(b'"')))
+            | has_zero(w ^ (LO * u64::from(b'\\')))
+            | (w.wrapping_sub(LO * 0x20) & !w & HI);
+        if special != 0 {
+            self.i += (special.trailing_zeros() / 8) as usize;
+            return Some(true);
+        }
+        self.i += 8;
+        None
     }
 
     fn digits(&mut self) -> usize {

@@ -1,0 +1,60 @@
+//! Arbitrary bytes through the pure repair: never a panic; whenever the
+//! output differs from the input, the input was a valid JSON object, the
+//! output is valid JSON, and removing what was inserted gives the input back.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use oauth_metadata_repair::repair::{Placement, Repairer, Rule};
+
+fn valid_json(doc: &[u8]) -> bool {
+    std::str::from_utf8(doc).is_ok() && serde_json::from_slice::<serde::de::IgnoredAny>(doc).is_ok()
+}
+
+/// `Some(removed)` when `out` is `input` with bytes inserted only; then the
+/// inserted bytes, removed from `out`, give back `input` byte for byte.
+fn inserted(input: &[u8], out: &[u8]) -> Option<Vec<u8>> {
+    let mut rest = input.iter().peekable();
+    let mut added = Vec::new();
+    for &b in out {
+        if rest.peek() == Some(&&b) {
+            rest.next();
+        } else {
+            added.push(b);
+        }
+    }
+    rest.next().is_none().then_some(added)
+}
+
+fuzz_target!(|data: &[u8]| {
+    // The first byte picks a configuration, so every option is exercised.
+    let (mode, doc) = match data.split_first() {
+        Some((m, d)) => (*m, d),
+        None => (0, data),
+    };
+    let mut repairer = Repairer::new();
+    if mode & 1 != 0 {
+        repairer = repairer.placement(Placement::Prepend);
+    }
+    if mode & 2 != 0 {
+        repairer = repairer
+            .rule(Rule::code_challenge_s256())
+            .rule(Rule::revocation_endpoint_none())
+            .rule(Rule::introspection_endpoint_none());
+    }
+    if mode & 4 != 0 {
+        repairer = repairer.skip_signed_metadata(true);
+    }
+    let Ok(out) = repairer.repair(doc) else {
+        return;
+    };
+    let out = out.into_bytes();
+    assert_ne!(out, doc, "a repair changes the document");
+    assert!(valid_json(doc), "repaired an invalid document");
+    assert!(doc.iter().find(|b| !b" \t\r\n".contains(b)) == Some(&b'{'), "repaired a non-object");
+    assert!(valid_json(&out), "output is not JSON");
+    let added = inserted(doc, &out).expect("output is the input plus insertions");
+    let added = String::from_utf8_lossy(&added);
+    assert!(added.contains("\"none\"") || added.contains("\"S256\""), "inserted {added:?}");
+    // The repair is idempotent: a repaired document needs nothing more.
+    assert!(repairer.repair(&out).is_err(), "second repair changed the output again");
+});

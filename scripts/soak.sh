@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Soak test: the proxy example in front of a small upstream (the load_server
+# example, without the layer), 200k mixed requests over 64 connections on
+# loopback, bounded in count (SOAK_REQUESTS) and time (SOAK_SECONDS).
+# Reports errors (must be 0) and the proxy's RSS at start, middle and end
+# (must stay within 10% of the start).
+#
+#   bash scripts/soak.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export SOAK_REQUESTS=${SOAK_REQUESTS:-200000}
+SOAK_SECONDS=${SOAK_SECONDS:-300}
+UP_PORT=${UP_PORT:-18091}
+PROXY_PORT=${PROXY_PORT:-18090}
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk from Debian's packages" >&2
+  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release --quiet --example proxy --example load_server
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)
+target/release/examples/proxy --listen "127.0.0.1:$PROXY_PORT" --upstream "http://127.0.0.1:$UP_PORT" >/dev/null &
+proxy_pid=$!; pids+=($proxy_pid)
+
+for port in "$UP_PORT" "$PROXY_PORT"; do
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+done
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$proxy_pid/status"; }
+
+# Warm up (pools, buffers, allocator arenas), then sample RSS every second.
+SOAK_REQUESTS=5000 timeout 60 wrk -t1 -c64 -d30s -s scripts/soak.lua "http://127.0.0.1:$PROXY_PORT" >/dev/null
+samples=$(mktemp)
+( while kill -0 "$proxy_pid" 2>/dev/null; do rss_kb >> "$samples"; sleep 1; done ) & pids+=($!)
+
+out=$(timeout $((SOAK_SECONDS + 30)) wrk -t1 -c64 -d"${SOAK_SECONDS}s" --latency -s scripts/soak.lua "http://127.0.0.1:$PROXY_PORT")
+rss_kb >> "$samples"
+echo "$out" | grep -E "Requests/sec|Latency|99%|SOAK"
+
+line=$(grep '^SOAK' <<<"$out")
+responses=$(sed -E 's/.*responses=([0-9]+).*/\1/' <<<"$line")
+errors=$(sed -E 's/.*errors=([0-9]+) .*/\1/' <<<"$line")
+mapfile -t rss < "$samples"
+start=${rss[0]}; middle=${rss[$(( ${#rss[@]} / 2 ))]}; end=${rss[-1]}
+echo "proxy RSS: start ${start} kB, middle ${middle} kB, end ${end} kB"
+awk -v s="$start" -v m="$middle" -v e="$end" 'BEGIN { printf "RSS drift: middle %+.1f%%, end %+.1f%%\n", (m-s)*100/s, (e-s)*100/s }'
+
+status=0
+[ "$responses" -ge "$SOAK_REQUESTS" ] || { echo "FAIL: only $responses of $SOAK_REQUESTS responses within ${SOAK_SECONDS}s" >&2; status=1; }
+[ "$errors" -eq 0 ] || { echo "FAIL: $errors errors" >&2; status=1; }
+awk -v s="$start" -v m="$middle" -v e="$end" 'BEGIN { exit !(m <= s * 1.10 && e <= s * 1.10) }' \
+  || { echo "FAIL: RSS grew more than 10%" >&2; status=1; }
+[ "$status" -eq 0 ] && echo "soak: 1 passed, 0 failed"
+exit "$status"
