@@ -166,17 +166,21 @@ impl Repairer {
         let mut edits: Vec<Insert> = Vec::new();
         let mut fields = Vec::new();
         let mut shape_problem = None;
+        let mut new_members: Vec<Vec<u8>> = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             let field = rule.field();
             if self.rules[..i].iter().any(|r| r.field() == field) {
                 continue; // handled with the first rule naming this field
             }
             let group = || self.rules[i..].iter().filter(|r| r.field() == field);
-            let outcome = match find(field) {
-                Some(member) => self.repair_member(doc, member, group(), style),
-                None => Ok(self.add_member(doc, &obj, field, group(), style)),
+            let Some(member) = find(field) else {
+                if let Some(m) = self.new_member(doc, &obj, field, group(), style) {
+                    new_members.push(m);
+                    fields.push(rule.field_cow());
+                }
+                continue;
             };
-            match outcome {
+            match self.repair_member(doc, member, group(), style) {
                 Ok(Some(mut e)) => {
                     edits.append(&mut e);
                     fields.push(rule.field_cow());
@@ -186,6 +190,25 @@ impl Repairer {
                     shape_problem.get_or_insert_with(|| field.to_owned());
                 }
             }
+        }
+        if !new_members.is_empty() {
+            // Added after the last member, with its indent; after any edit
+            // that ends at the same offset (the sort below is stable).
+            let (at, lead) = match &obj.last {
+                Some(last) => (last.value.end, Some(&doc[last.lead..last.key.start])),
+                None => (obj.open + 1, None),
+            };
+            let mut text = Vec::new();
+            for (n, member) in new_members.iter().enumerate() {
+                if let Some(lead) = lead {
+                    text.push(b',');
+                    text.extend_from_slice(lead);
+                } else if n > 0 {
+                    text.push(b',');
+                }
+                text.extend_from_slice(member);
+            }
+            edits.push(Insert::new(at, text));
         }
         if edits.is_empty() {
             return Err(match shape_problem {
@@ -302,14 +325,16 @@ impl Repairer {
         }
     }
 
-    fn add_member<'r>(
+    /// `"field": [defaults + values]` for an absent field, spelled like the
+    /// last member (its colon spacing), or `None` when nothing is to be added.
+    fn new_member<'r>(
         &self,
         doc: &[u8],
         obj: &Object,
         field: &str,
         rules: impl Iterator<Item = &'r Rule> + Clone,
         style: Style,
-    ) -> Option<Vec<Insert>> {
+    ) -> Option<Vec<u8>> {
         let defaults: &[Cow<'static, str>] = rules.clone().find_map(|r| match r.absent() {
             WhenAbsent::Assume(d) => Some(d.as_slice()),
             WhenAbsent::Leave => None,
@@ -324,25 +349,15 @@ impl Repairer {
             Placement::Prepend => style.join(&missing, &defaults),
         };
         let mut text = Vec::new();
-        let at = match &obj.last {
-            // Copy the last member's indent and colon spacing.
-            Some(last) => {
-                text.push(b',');
-                text.extend_from_slice(&doc[last.lead..last.key.start]);
-                push_json_string(&mut text, field);
-                text.extend_from_slice(&doc[last.key.end..last.value.start]);
-                last.value.end
-            }
-            None => {
-                push_json_string(&mut text, field);
-                text.push(b':');
-                obj.open + 1
-            }
-        };
+        push_json_string(&mut text, field);
+        match &obj.last {
+            Some(last) => text.extend_from_slice(&doc[last.key.end..last.value.start]),
+            None => text.push(b':'),
+        }
         text.push(b'[');
         text.extend_from_slice(&array);
         text.push(b']');
-        Some(vec![Insert::new(at, text)])
+        Some(text)
     }
 }
 
