@@ -34,20 +34,26 @@ done
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$proxy_pid/status"; }
 
-# Warm up (pools, buffers, allocator arenas), then sample RSS every second.
-SOAK_REQUESTS=5000 timeout 60 wrk -t1 -c64 -d30s -s scripts/soak.lua "http://127.0.0.1:$PROXY_PORT" >/dev/null
+# Warm up with the same load (64 connections, their buffers, the upstream
+# pool, allocator arenas); the start sample is taken after it. Then sample
+# RSS every second while the soak runs.
+SOAK_REQUESTS=${SOAK_WARMUP:-20000} timeout 120 wrk -t1 -c64 -d60s -s scripts/soak.lua "http://127.0.0.1:$PROXY_PORT" >/dev/null
 samples=$(mktemp)
-( while kill -0 "$proxy_pid" 2>/dev/null; do rss_kb >> "$samples"; sleep 1; done ) & pids+=($!)
+rss_kb > "$samples"
+( while kill -0 "$proxy_pid" 2>/dev/null; do sleep 1; rss_kb >> "$samples"; done ) & pids+=($!)
+started=$(date +%s)
 
 out=$(timeout $((SOAK_SECONDS + 30)) wrk -t1 -c64 -d"${SOAK_SECONDS}s" --latency -s scripts/soak.lua "http://127.0.0.1:$PROXY_PORT")
 rss_kb >> "$samples"
-echo "$out" | grep -E "Requests/sec|Latency|99%|SOAK"
+elapsed=$(( $(date +%s) - started ))
+echo "$out" | grep -E "SOAK"
 
 line=$(grep '^SOAK' <<<"$out")
 responses=$(sed -E 's/.*responses=([0-9]+).*/\1/' <<<"$line")
 errors=$(sed -E 's/.*errors=([0-9]+) .*/\1/' <<<"$line")
 mapfile -t rss < "$samples"
 start=${rss[0]}; middle=${rss[$(( ${#rss[@]} / 2 ))]}; end=${rss[-1]}
+echo "$responses responses in ${elapsed}s (about $(( responses / (elapsed > 0 ? elapsed : 1) )) requests/s through the proxy)"
 echo "proxy RSS: start ${start} kB, middle ${middle} kB, end ${end} kB"
 awk -v s="$start" -v m="$middle" -v e="$end" 'BEGIN { printf "RSS drift: middle %+.1f%%, end %+.1f%%\n", (m-s)*100/s, (e-s)*100/s }'
 
