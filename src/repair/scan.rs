@@ -325,22 +325,9 @@ impl Scanner<'_> {
     }
 
     fn ws(&mut self) {
-        let b = self.b;
-        let mut i = self.i;
-        loop {
-            match b.get(i) {
-                Some(b' ') => {
-                    i += 1;
-                    // Indentation: eight spaces at a time.
-                    while b.get(i..i + 8) == Some(b"        ".as_slice()) {
-                        i += 8;
-                    }
-                }
-                Some(b'\t' | b'\n' | b'\r') => i += 1,
-                _ => break,
-            }
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
         }
-        self.i = i;
     }
 
     /// A string token; UTF-8 was checked up front. True when it contains an
@@ -385,28 +372,9 @@ impl Scanner<'_> {
     /// Moves to the next `"`, `\\` or control character inside a string;
     /// false at the end of the input.
     fn seek_special_byte(&mut self) -> bool {
-        // Most strings are short: one word first; long ones (URLs) then go
-        // 32 bytes at a time, a loop without early exit over a fixed block
-        // that the compiler turns into vector compares.
-        if let Some(found) = self.special_in_word() {
-            return found;
-        }
-        while let Some(block) = self.b.get(self.i..self.i + 32) {
-            let mut hit = false;
-            for &c in block {
-                hit |= (c == b'"') | (c == b'\\') | (c < 0x20);
-            }
-            if hit {
-                break;
-            }
-            self.i += 32;
-        }
-        loop {
-            if let Some(found) = self.special_in_word() {
-                return found;
-            }
-            if self.b.len() - self.i < 8 {
-                break;
+        while let Some(found) = self.special_in_word() {
+            if found {
+                return true;
             }
         }
         while let Some(&c) = self.b.get(self.i) {
@@ -421,8 +389,8 @@ impl Scanner<'_> {
     /// Looks at the next eight bytes (SWAR: the bit tricks flag a zero byte,
     /// or a byte below 0x20, in a 64-bit word; the lowest flag is exact, so
     /// it gives the offset of the first match). `Some(true)` at a match,
-    /// `None` after moving past eight plain bytes or with fewer than eight
-    /// left.
+    /// `Some(false)` after moving past eight plain bytes, `None` with fewer
+    /// than eight left.
     fn special_in_word(&mut self) -> Option<bool> {
         const LO: u64 = 0x0101_0101_0101_0101;
         const HI: u64 = 0x8080_8080_8080_8080;
@@ -439,7 +407,7 @@ impl Scanner<'_> {
             return Some(true);
         }
         self.i += 8;
-        None
+        Some(false)
     }
 
     fn digits(&mut self) -> usize {

@@ -302,16 +302,26 @@ fn skip_reasons_read_well() {
 
 #[test]
 fn several_absent_fields_in_an_empty_object_are_separated() {
-    let all = Repairer::new().rule(Rule::revocation_endpoint_none()).rule(Rule::code_challenge_s256());
+    let all = Repairer::new()
+        .rule(Rule::revocation_endpoint_none())
+        .rule(Rule::code_challenge_s256());
     for (doc, want) in [
-        ("{}", r#"{"token_endpoint_auth_methods_supported":["client_secret_basic","none"],"revocation_endpoint_auth_methods_supported":["client_secret_basic","none"],"code_challenge_methods_supported":["S256"]}"#),
-        ("{ }", r#"{"token_endpoint_auth_methods_supported":["client_secret_basic","none"],"revocation_endpoint_auth_methods_supported":["client_secret_basic","none"],"code_challenge_methods_supported":["S256"] }"#),
+        (
+            "{}",
+            r#"{"token_endpoint_auth_methods_supported":["client_secret_basic","none"],"revocation_endpoint_auth_methods_supported":["client_secret_basic","none"],"code_challenge_methods_supported":["S256"]}"#,
+        ),
+        (
+            "{ }",
+            r#"{"token_endpoint_auth_methods_supported":["client_secret_basic","none"],"revocation_endpoint_auth_methods_supported":["client_secret_basic","none"],"code_challenge_methods_supported":["S256"] }"#,
+        ),
     ] {
         let out = all.repair(doc.as_bytes()).unwrap();
         assert_eq!(String::from_utf8(out.into_bytes()).unwrap(), want);
     }
     // A string field wrapped at the end, then members added after it.
-    let out = all.repair(br#"{"token_endpoint_auth_methods_supported":"a"}"#).unwrap();
+    let out = all
+        .repair(br#"{"token_endpoint_auth_methods_supported":"a"}"#)
+        .unwrap();
     assert_eq!(
         out.as_bytes(),
         br#"{"token_endpoint_auth_methods_supported":["a","none"],"revocation_endpoint_auth_methods_supported":["client_secret_basic","none"],"code_challenge_methods_supported":["S256"]}"#
