@@ -31,6 +31,8 @@ use std::fmt;
 #[derive(Debug, Clone)]
 pub struct Repairer {
     rules: Vec<Rule>,
+    /// `signed_metadata` and each rule's field once: the members to find.
+    names: Vec<Cow<'static, str>>,
     placement: Placement,
     skip_signed_metadata: bool,
 }
@@ -48,9 +50,22 @@ impl Repairer {
     pub fn new() -> Self {
         Self {
             rules: vec![Rule::token_endpoint_none()],
+            names: Vec::new(),
             placement: Placement::Append,
             skip_signed_metadata: false,
         }
+        .with_names()
+    }
+
+    fn with_names(mut self) -> Self {
+        let mut names: Vec<Cow<'static, str>> = vec![Cow::Borrowed("signed_metadata")];
+        for rule in &self.rules {
+            if !names.iter().any(|n| n == rule.field()) {
+                names.push(rule.field_cow());
+            }
+        }
+        self.names = names;
+        self
     }
 
     /// Adds a rule to those already present.
@@ -68,14 +83,14 @@ impl Repairer {
     #[must_use]
     pub fn rule(mut self, rule: Rule) -> Self {
         self.rules.push(rule);
-        self
+        self.with_names()
     }
 
     /// Replaces every rule, the default one included.
     #[must_use]
     pub fn rules(mut self, rules: impl IntoIterator<Item = Rule>) -> Self {
         self.rules = rules.into_iter().collect();
-        self
+        self.with_names()
     }
 
     /// Where a missing value goes in an existing array. The default is
@@ -136,15 +151,8 @@ impl Repairer {
     /// The insertions that repair `doc`, without applying them; the layer
     /// splices them between slices of the buffered document (no copy).
     pub(crate) fn edits(&self, doc: &[u8]) -> Result<Edits, Skip> {
-        // The names the rules look at, each once, and `signed_metadata`.
-        let mut names: Vec<&str> = Vec::with_capacity(self.rules.len() + 1);
-        names.push("signed_metadata");
-        for rule in &self.rules {
-            if !names.contains(&rule.field()) {
-                names.push(rule.field());
-            }
-        }
-        let obj = scan_object(doc, &names).map_err(|e| match e {
+        let names = &self.names;
+        let obj = scan_object(doc, names).map_err(|e| match e {
             ScanError::Invalid(offset) => Skip::NotJson { offset },
             ScanError::NotAnObject => Skip::NotAnObject,
         })?;
@@ -154,7 +162,7 @@ impl Repairer {
             }
         }
         let find = |name: &str| {
-            let i = names.iter().position(|n| *n == name)?;
+            let i = names.iter().position(|n| n == name)?;
             obj.wanted.get(i)?.as_ref()
         };
         let signed_metadata = find("signed_metadata").is_some();
@@ -258,7 +266,8 @@ impl Repairer {
                     return Ok(None);
                 }
                 let Some(first) = arr.elements.first() else {
-                    let text = style.join(&missing, &[]);
+                    let mut text = Vec::new();
+                    style.push_list(&mut text, missing.into_iter());
                     return Ok(Some(vec![Insert::new(arr.after_open, text)]));
                 };
                 // Reuse the upstream's own separator: the bytes between the
@@ -343,11 +352,6 @@ impl Repairer {
         if missing.is_empty() {
             return None;
         }
-        let defaults: Vec<&str> = defaults.iter().map(|d| d.as_ref()).collect();
-        let array = match self.placement {
-            Placement::Append => style.join(&defaults, &missing),
-            Placement::Prepend => style.join(&missing, &defaults),
-        };
         let mut text = Vec::new();
         push_json_string(&mut text, field);
         match &obj.last {
@@ -355,7 +359,11 @@ impl Repairer {
             None => text.push(b':'),
         }
         text.push(b'[');
-        text.extend_from_slice(&array);
+        let defaults = defaults.iter().map(AsRef::as_ref);
+        match self.placement {
+            Placement::Append => style.push_list(&mut text, defaults.chain(missing)),
+            Placement::Prepend => style.push_list(&mut text, missing.into_iter().chain(defaults)),
+        }
         text.push(b']');
         Some(text)
     }
@@ -385,15 +393,13 @@ impl Style {
         }
     }
 
-    fn join(self, a: &[&str], b: &[&str]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for (i, v) in a.iter().chain(b).enumerate() {
+    fn push_list<'a>(self, out: &mut Vec<u8>, values: impl Iterator<Item = &'a str>) {
+        for (i, v) in values.enumerate() {
             if i > 0 {
                 out.extend_from_slice(self.sep());
             }
-            push_json_string(&mut out, v);
+            push_json_string(out, v);
         }
-        out
     }
 }
 

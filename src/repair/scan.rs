@@ -47,15 +47,19 @@ pub(crate) struct Object {
 
 /// Scans `doc`, which must be a single JSON object with optional whitespace
 /// around it, and finds the members named in `wanted`.
-pub(crate) fn scan_object(doc: &[u8], wanted: &[&str]) -> Result<Object, ScanError> {
+pub(crate) fn scan_object<S: AsRef<str>>(doc: &[u8], wanted: &[S]) -> Result<Object, ScanError> {
     let mut first = None;
     let mut last = None;
     let mut found = vec![None; wanted.len()];
-    // Eight bytes per member; discovery documents have 20 to 60.
-    let mut hashes: Vec<u64> = Vec::with_capacity(64);
+    // Eight bytes per member, on the stack for up to 64 members (discovery
+    // documents have 20 to 60), then on the heap.
+    let mut small = [0u64; 64];
+    let mut count = 0;
+    let mut more: Vec<u64> = Vec::new();
     let open = scan_members(doc, |m| {
         let token = &doc[m.key.clone()];
         for (slot, name) in found.iter_mut().zip(wanted) {
+            let name = name.as_ref();
             let same = if m.key_escaped {
                 decode(token) == *name
             } else {
@@ -65,16 +69,27 @@ pub(crate) fn scan_object(doc: &[u8], wanted: &[&str]) -> Result<Object, ScanErr
                 *slot = Some(m.clone());
             }
         }
-        hashes.push(if m.key_escaped {
+        let hash = if m.key_escaped {
             key_hash(decode(token).as_bytes())
         } else {
             key_hash(&token[1..token.len() - 1])
-        });
+        };
+        match small.get_mut(count) {
+            Some(slot) => *slot = hash,
+            None => more.push(hash),
+        }
+        count += 1;
         if first.is_none() {
             first = Some(m.clone());
         }
         last = Some(m);
     })?;
+    let hashes: &mut [u64] = if more.is_empty() {
+        &mut small[..count]
+    } else {
+        more.extend_from_slice(&small);
+        &mut more
+    };
     hashes.sort_unstable();
     let maybe_duplicate = hashes.windows(2).any(|w| w[0] == w[1]);
     Ok(Object {
@@ -122,7 +137,7 @@ fn scan_members(doc: &[u8], mut on_member: impl FnMut(Member)) -> Result<usize, 
     let mut s = Scanner {
         b: doc,
         i: 0,
-        stack: Vec::new(),
+        stack: Nesting::default(),
     };
     s.ws();
     if s.peek() != Some(b'{') {
@@ -190,7 +205,7 @@ pub(crate) fn string_array(doc: &[u8], value: Range<usize>) -> Option<StringArra
     let mut s = Scanner {
         b: &doc[..value.end],
         i: value.start,
-        stack: Vec::new(),
+        stack: Nesting::default(),
     };
     if s.next() != Some(b'[') {
         return None;
@@ -295,9 +310,49 @@ pub(crate) fn string_is(token: &[u8], text: &str) -> bool {
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
-    /// Open containers while skipping a value (true: object); kept across
-    /// values so it is allocated once per document at most.
-    stack: Vec<bool>,
+    /// Open containers while skipping a value; kept across values.
+    stack: Nesting,
+}
+
+/// A stack of open containers (true: object, false: array): bits in a word
+/// for the first 128 levels, then on the heap, so ordinary documents nest
+/// without allocating and deep ones cannot overflow the call stack.
+#[derive(Default)]
+struct Nesting {
+    bits: u128,
+    depth: usize,
+    deeper: Vec<bool>,
+}
+
+impl Nesting {
+    fn push(&mut self, object: bool) {
+        if self.depth < 128 {
+            self.bits = (self.bits & !(1u128 << self.depth)) | (u128::from(object) << self.depth);
+        } else {
+            self.deeper.push(object);
+        }
+        self.depth += 1;
+    }
+
+    fn last(&self) -> Option<bool> {
+        match self.depth {
+            0 => None,
+            d if d <= 128 => Some(self.bits >> (d - 1) & 1 == 1),
+            _ => self.deeper.last().copied(),
+        }
+    }
+
+    fn pop(&mut self) {
+        if self.depth > 128 {
+            self.deeper.pop();
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn clear(&mut self) {
+        self.depth = 0;
+        self.deeper.clear();
+    }
 }
 
 impl Scanner<'_> {
@@ -466,7 +521,7 @@ impl Scanner<'_> {
         result
     }
 
-    fn value_with(&mut self, stack: &mut Vec<bool>) -> Result<(), ScanError> {
+    fn value_with(&mut self, stack: &mut Nesting) -> Result<(), ScanError> {
         loop {
             self.ws();
             match self.peek() {
@@ -502,7 +557,7 @@ impl Scanner<'_> {
             }
             // A value is complete: close containers until one wants more.
             loop {
-                let Some(&in_object) = stack.last() else {
+                let Some(in_object) = stack.last() else {
                     return Ok(());
                 };
                 self.ws();
@@ -547,7 +602,7 @@ mod tests {
     use super::*;
 
     fn valid(doc: &str) -> bool {
-        match scan_object(doc.as_bytes(), &[]) {
+        match scan_object::<&str>(doc.as_bytes(), &[]) {
             Ok(_) | Err(ScanError::NotAnObject) => true,
             Err(ScanError::Invalid(_)) => false,
         }
@@ -598,7 +653,7 @@ mod tests {
             assert!(!valid(doc), "{doc:?}");
         }
         assert_eq!(
-            scan_object(b"{\"a\":\"\xff\"}", &[]).unwrap_err(),
+            scan_object::<&str>(b"{\"a\":\"\xff\"}", &[]).unwrap_err(),
             ScanError::Invalid(6)
         );
     }
@@ -606,9 +661,32 @@ mod tests {
     #[test]
     fn deep_nesting_does_not_overflow_the_stack() {
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(200_000), "]".repeat(200_000));
-        assert!(scan_object(deep.as_bytes(), &[]).is_ok());
+        assert!(scan_object::<&str>(deep.as_bytes(), &[]).is_ok());
         let broken = format!("{{\"a\":{}}}", "[".repeat(200_000));
-        assert!(scan_object(broken.as_bytes(), &[]).is_err());
+        assert!(scan_object::<&str>(broken.as_bytes(), &[]).is_err());
+    }
+
+    #[test]
+    fn mixed_nesting_past_128_levels_is_tracked_exactly() {
+        let open: String = (0..300)
+            .map(|i| if i % 2 == 0 { "{\"a\":" } else { "[" })
+            .collect();
+        let close: String = (0..300)
+            .rev()
+            .map(|i| if i % 2 == 0 { "}" } else { "]" })
+            .collect();
+        let doc = format!("{{\"x\":{open}1{close}}}");
+        assert!(scan_object::<&str>(doc.as_bytes(), &[]).is_ok());
+        // Swap one closer deep inside: the wrong kind is caught at any depth.
+        for at in [10, 150, 290] {
+            let mut bad = close.clone().into_bytes();
+            bad[at] = if bad[at] == b'}' { b']' } else { b'}' };
+            let doc = format!("{{\"x\":{open}1{}}}", String::from_utf8(bad).unwrap());
+            assert!(
+                scan_object::<&str>(doc.as_bytes(), &[]).is_err(),
+                "closer {at}"
+            );
+        }
     }
 
     #[test]
@@ -631,7 +709,7 @@ mod tests {
     #[test]
     fn finds_repeated_keys_exactly() {
         let doc = br#"{"a":1,"b":{"a":2},"\u0061":3}"#;
-        assert!(scan_object(doc, &[]).unwrap().maybe_duplicate);
+        assert!(scan_object::<&str>(doc, &[]).unwrap().maybe_duplicate);
         assert_eq!(duplicate_key(doc).as_deref(), Some("a"));
         assert_eq!(duplicate_key(br#"{"a":1,"b":{"a":2}}"#), None);
     }

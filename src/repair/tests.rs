@@ -327,3 +327,16 @@ fn several_absent_fields_in_an_empty_object_are_separated() {
         br#"{"token_endpoint_auth_methods_supported":["a","none"],"revocation_endpoint_auth_methods_supported":["client_secret_basic","none"],"code_challenge_methods_supported":["S256"]}"#
     );
 }
+
+#[test]
+fn duplicates_are_found_among_many_members() {
+    let mut doc = String::from("{");
+    for i in 0..100 {
+        let key = if i == 90 { 10 } else { i };
+        doc.push_str(&format!("\"k{key}\":{i},"));
+    }
+    doc.push_str("\"token_endpoint_auth_methods_supported\":[]}");
+    assert_eq!(skipped(&doc), Skip::DuplicateKey { key: "k10".into() });
+    let unique = doc.replace("\"k10\":90", "\"k90\":90");
+    assert!(fixed(&unique).ends_with(r#"["none"]}"#));
+}
