@@ -163,6 +163,15 @@ fn client() -> Client<hyper_util::client::legacy::connect::HttpConnector, Body> 
     Client::builder(TokioExecutor::new()).build_http()
 }
 
+async fn fetch(
+    c: &Client<hyper_util::client::legacy::connect::HttpConnector, Body>,
+    url: String,
+) -> http::Response<hyper::body::Incoming> {
+    c.request(Request::get(url).body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
 async fn text(res: http::Response<hyper::body::Incoming>) -> String {
     String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
 }
@@ -252,14 +261,7 @@ async fn streams_a_large_upload_and_an_sse_response() {
         .unwrap();
     assert_eq!(text(res).await, format!("{} {want}", CHUNK * CHUNKS));
 
-    let res = c
-        .request(
-            Request::get(format!("http://{proxy}/events"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let res = fetch(&c, format!("http://{proxy}/events")).await;
     let mut body = res.into_body();
     let first = tokio::time::timeout(HANG_GUARD, body.frame())
         .await
@@ -302,14 +304,7 @@ async fn keeps_serving_after_an_upstream_dies_mid_response() {
     let up = start_upstream(upstream_app(Arc::clone(&release))).await;
     let (proxy, _stop, _) = start_proxy(up).await;
     let c = client();
-    let res = c
-        .request(
-            Request::get(format!("http://{proxy}/dies"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let res = fetch(&c, format!("http://{proxy}/dies")).await;
     assert_eq!(res.status(), StatusCode::OK, "the head was already sent");
     let mut body = res.into_body();
     let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
@@ -343,14 +338,7 @@ async fn lets_in_flight_requests_finish_on_shutdown() {
     let up = start_upstream(upstream_app(Arc::clone(&release))).await;
     let (proxy, stop, task) = start_proxy(up).await;
     let c = client();
-    let res = c
-        .request(
-            Request::get(format!("http://{proxy}/events"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let res = fetch(&c, format!("http://{proxy}/events")).await;
     let mut body = res.into_body();
     let _first = body.frame().await.unwrap().unwrap();
     stop.send(()).unwrap();
