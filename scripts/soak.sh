@@ -40,7 +40,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$proxy_pid/status"; }
 SOAK_REQUESTS=${SOAK_WARMUP:-20000} timeout 120 wrk -t1 -c64 -d60s -s scripts/soak.lua "http://127.0.0.1:$PROXY_PORT" >/dev/null
 samples=$(mktemp)
 rss_kb > "$samples"
-( while kill -0 "$proxy_pid" 2>/dev/null; do sleep 1; rss_kb >> "$samples"; done ) & pids+=($!)
+( while kill -0 "$proxy_pid" 2>/dev/null; do sleep 0.2; rss_kb >> "$samples"; done ) & pids+=($!)
 started=$(date +%s)
 
 out=$(timeout $((SOAK_SECONDS + 30)) wrk -t1 -c64 -d"${SOAK_SECONDS}s" --latency -s scripts/soak.lua "http://127.0.0.1:$PROXY_PORT")
@@ -51,10 +51,16 @@ echo "$out" | grep -E "SOAK"
 line=$(grep '^SOAK' <<<"$out")
 responses=$(sed -E 's/.*responses=([0-9]+).*/\1/' <<<"$line")
 errors=$(sed -E 's/.*errors=([0-9]+) .*/\1/' <<<"$line")
-mapfile -t rss < "$samples"
-start=${rss[0]}; middle=${rss[$(( ${#rss[@]} / 2 ))]}; end=${rss[-1]}
+# RSS moves with the data in flight (64 connections, 64 KiB downloads), so
+# each point is the mean of a fifth of the samples: the first, the middle and
+# the last fifth of the run.
+read -r start middle end peak < <(awk '{ v[NR] = $1 } END {
+  w = int(NR / 5); if (w < 1) w = 1
+  for (i = 1; i <= w; i++) { s += v[i]; e += v[NR - w + i]; m += v[int((NR - w) / 2) + i] }
+  for (i = 1; i <= NR; i++) if (v[i] > p) p = v[i]
+  printf "%.0f %.0f %.0f %d\n", s / w, m / w, e / w, p }' "$samples")
 echo "$responses responses in ${elapsed}s (about $(( responses / (elapsed > 0 ? elapsed : 1) )) requests/s through the proxy)"
-echo "proxy RSS: start ${start} kB, middle ${middle} kB, end ${end} kB"
+echo "proxy RSS (means of the first, middle and last fifth of $(wc -l < "$samples") samples): start ${start} kB, middle ${middle} kB, end ${end} kB; highest sample ${peak} kB"
 awk -v s="$start" -v m="$middle" -v e="$end" 'BEGIN { printf "RSS drift: middle %+.1f%%, end %+.1f%%\n", (m-s)*100/s, (e-s)*100/s }'
 
 status=0
