@@ -78,84 +78,106 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if this.buffering.is_none() {
-            let response = ready!(this.inner.poll(cx))?;
-            let Some(discovery) = this.discovery.take() else {
-                return Poll::Ready(Ok(response.map(ResponseBody::passthrough)));
-            };
-            let (mut parts, body) = response.into_parts();
-            let config = &discovery.config;
-            if parts.status == StatusCode::NOT_MODIFIED && discovery.plan.revalidating {
-                // The upstream matched a tag we mapped back from a repaired one.
-                relabel_not_modified(&mut parts.headers, &config.etag_suffix);
-            }
-            match check_response(
-                parts.status,
-                &parts.headers,
-                config.respect_no_transform,
-                config.max_body_bytes,
-            ) {
-                Err(reason) => {
-                    trace::left_alone(reason);
-                    let body = ResponseBody::passthrough(body);
-                    return Poll::Ready(Ok(finish(parts, body, discovery.plan)));
-                }
-                Ok(()) => {
-                    *this.buffering = Some(Box::new(Buffering {
-                        parts,
-                        body: Box::pin(body),
-                        chunks: VecDeque::new(),
-                        len: 0,
-                        trailers: None,
-                        discovery,
-                    }));
-                }
-            }
+        if let Some(b) = this.buffering.take() {
+            return drive(this.buffering, b, cx).map(Ok);
         }
-        let Some(b) = this.buffering.as_mut() else {
-            unreachable!("buffering was just set")
+        let response = ready!(this.inner.poll(cx))?;
+        let Some(discovery) = this.discovery.take() else {
+            return Poll::Ready(Ok(response.map(ResponseBody::passthrough)));
         };
+        let (mut parts, body) = response.into_parts();
+        let config = &discovery.config;
+        if parts.status == StatusCode::NOT_MODIFIED && discovery.plan.revalidating {
+            // The upstream matched a tag we mapped back from a repaired one.
+            relabel_not_modified(&mut parts.headers, &config.etag_suffix);
+        }
+        if let Err(reason) = check_response(
+            parts.status,
+            &parts.headers,
+            config.respect_no_transform,
+            config.max_body_bytes,
+        ) {
+            trace::left_alone(reason);
+            let body = ResponseBody::passthrough(body);
+            return Poll::Ready(Ok(finish(parts, body, discovery.plan)));
+        }
+        let b = Box::new(Buffering {
+            parts,
+            body: Box::pin(body),
+            chunks: VecDeque::new(),
+            len: 0,
+            trailers: None,
+            discovery,
+        });
+        drive(this.buffering, b, cx).map(Ok)
+    }
+}
+
+/// Polls the buffering body; parks it in `slot` while it is pending.
+fn drive<B: Body>(
+    slot: &mut Option<Box<Buffering<B>>>,
+    mut b: Box<Buffering<B>>,
+    cx: &mut Context<'_>,
+) -> Poll<Response<ResponseBody<B>>> {
+    match b.poll_to_end(cx) {
+        Poll::Pending => {
+            *slot = Some(b);
+            Poll::Pending
+        }
+        Poll::Ready(end) => Poll::Ready(b.into_response(end)),
+    }
+}
+
+/// How reading a discovery body ended.
+enum End<E> {
+    Complete,
+    OverLimit,
+    Failed(E),
+}
+
+impl<B: Body> Buffering<B> {
+    fn poll_to_end(&mut self, cx: &mut Context<'_>) -> Poll<End<B::Error>> {
         loop {
-            match ready!(b.body.as_mut().poll_frame(cx)) {
+            match ready!(self.body.as_mut().poll_frame(cx)) {
                 Some(Ok(frame)) => match frame.into_data() {
                     Ok(mut data) => {
                         let data = data.copy_to_bytes(data.remaining());
-                        b.len = b.len.saturating_add(data.len());
-                        b.chunks.push_back(data);
-                        if b.len > b.discovery.config.max_body_bytes {
-                            trace::left_alone("body over the limit");
-                            let Some(b) = this.buffering.take() else {
-                                unreachable!()
-                            };
-                            let b = *b;
-                            let body = ResponseBody::replay(b.chunks, b.body);
-                            return Poll::Ready(Ok(finish(b.parts, body, b.discovery.plan)));
+                        self.len = self.len.saturating_add(data.len());
+                        self.chunks.push_back(data);
+                        if self.len > self.discovery.config.max_body_bytes {
+                            return Poll::Ready(End::OverLimit);
                         }
                     }
                     Err(frame) => {
                         if let Ok(t) = frame.into_trailers() {
-                            match &mut b.trailers {
+                            match &mut self.trailers {
                                 Some(all) => all.extend(t),
-                                None => b.trailers = Some(t),
+                                None => self.trailers = Some(t),
                             }
                         }
                     }
                 },
-                Some(Err(error)) => {
-                    trace::left_alone("body error");
-                    let Some(b) = this.buffering.take() else {
-                        unreachable!()
-                    };
-                    let b = *b;
-                    let body = ResponseBody::failed(b.chunks, error);
-                    return Poll::Ready(Ok(finish(b.parts, body, b.discovery.plan)));
-                }
-                None => {
-                    let Some(b) = this.buffering.take() else {
-                        unreachable!()
-                    };
-                    return Poll::Ready(Ok(repair(*b)));
-                }
+                Some(Err(error)) => return Poll::Ready(End::Failed(error)),
+                None => return Poll::Ready(End::Complete),
+            }
+        }
+    }
+
+    fn into_response(self: Box<Self>, end: End<B::Error>) -> Response<ResponseBody<B>> {
+        let b = *self;
+        match end {
+            End::Complete => repair(b),
+            End::OverLimit => {
+                // Nothing is lost: what was read is replayed, then the rest.
+                trace::left_alone("body over the limit");
+                let body = ResponseBody::replay(b.chunks, b.body);
+                finish(b.parts, body, b.discovery.plan)
+            }
+            End::Failed(error) => {
+                // The caller gets the same failure, never a short document.
+                trace::left_alone("body error");
+                let body = ResponseBody::failed(b.chunks, error);
+                finish(b.parts, body, b.discovery.plan)
             }
         }
     }
