@@ -4,9 +4,8 @@
 //! repaired, passed through byte for byte, or a body error; never a panic,
 //! never a truncated document served as complete, never a leaked task.
 
-#[path = "../examples/proxy.rs"]
-#[allow(dead_code, unreachable_pub, missing_docs)]
-mod proxy;
+#[path = "support/proxy_harness.rs"]
+mod harness;
 mod support;
 
 use axum::body::Body;
@@ -14,9 +13,6 @@ use bytes::Bytes;
 use http::{header, Request, StatusCode};
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -124,28 +120,10 @@ async fn raw_upstream(script: Script) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
 
 async fn start_proxy(upstream: SocketAddr, max: usize) -> SocketAddr {
     watch_panics();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = proxy::Config::from_args(
-        [
-            "--listen",
-            &addr.to_string(),
-            "--upstream",
-            &format!("http://{upstream}"),
-            "--max-body-bytes",
-            &max.to_string(),
-        ]
-        .map(String::from),
-    )
-    .unwrap()
-    .unwrap();
-    tokio::spawn(proxy::serve(listener, config, std::future::pending()));
-    addr
+    harness::start_proxy(upstream, max).await.addr
 }
 
-fn client() -> Client<HttpConnector, Body> {
-    Client::builder(TokioExecutor::new()).build_http()
-}
+use harness::client;
 
 async fn get(proxy: SocketAddr, path: &str) -> (http::response::Parts, Result<Bytes, String>) {
     let res = tokio::time::timeout(

@@ -1,9 +1,8 @@
 //! The reverse proxy example's own behaviour, on loopback: forwarding,
 //! streaming both ways, 502s, surviving upstream failures, graceful stop.
 
-#[path = "../examples/proxy.rs"]
-#[allow(dead_code, unreachable_pub, missing_docs)]
-mod proxy;
+#[path = "support/proxy_harness.rs"]
+mod harness;
 mod support;
 
 use axum::body::Body;
@@ -22,17 +21,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use support::{MCP_SDK_DOC, MCP_SDK_FIXED};
-use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Notify};
 
 /// Guards against a hang; never a timing assertion.
 const HANG_GUARD: Duration = Duration::from_secs(30);
-
-async fn bind() -> (TcpListener, SocketAddr) {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let a = l.local_addr().unwrap();
-    (l, a)
-}
 
 /// The upstream: discovery, an echo that reports what it saw, a counting
 /// upload sink, an SSE stream gated by a Notify, and a response that dies
@@ -131,36 +123,15 @@ fn upstream_app(release: Arc<Notify>) -> Router {
 }
 
 async fn start_upstream(app: Router) -> SocketAddr {
-    let (l, a) = bind().await;
-    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-    a
+    harness::serve_app(app).await
 }
 
 /// Starts the proxy in front of `upstream`; the sender stops it.
 async fn start_proxy(
     upstream: SocketAddr,
 ) -> (SocketAddr, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-    let (l, a) = bind().await;
-    let config = proxy::Config::from_args(
-        [
-            "--listen",
-            &a.to_string(),
-            "--upstream",
-            &format!("http://{upstream}"),
-        ]
-        .map(String::from),
-    )
-    .unwrap()
-    .unwrap();
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(proxy::serve(l, config, async move {
-        let _ = rx.await;
-    }));
-    (a, tx, task)
-}
-
-fn client() -> Client<hyper_util::client::legacy::connect::HttpConnector, Body> {
-    Client::builder(TokioExecutor::new()).build_http()
+    let p = harness::start_proxy(upstream, oauth_metadata_repair::DEFAULT_MAX_BODY_BYTES).await;
+    (p.addr, p.stop, p.task)
 }
 
 async fn fetch(
@@ -180,7 +151,7 @@ async fn text(res: http::Response<hyper::body::Incoming>) -> String {
 async fn repairs_discovery_and_forwards_everything_else() {
     let up = start_upstream(upstream_app(Arc::new(Notify::new()))).await;
     let (proxy, _stop, _) = start_proxy(up).await;
-    let c = client();
+    let c = harness::client();
 
     let res = c
         .request(
@@ -236,7 +207,7 @@ async fn streams_a_large_upload_and_an_sse_response() {
     let release = Arc::new(Notify::new());
     let up = start_upstream(upstream_app(Arc::clone(&release))).await;
     let (proxy, _stop, _) = start_proxy(up).await;
-    let c = client();
+    let c = harness::client();
 
     // 32 MiB generated chunk by chunk: never held in memory at once.
     const CHUNK: usize = 64 * 1024;
@@ -283,10 +254,10 @@ async fn streams_a_large_upload_and_an_sse_response() {
 #[tokio::test]
 async fn answers_502_when_the_upstream_is_down() {
     // A port that was just free: nothing listens there.
-    let (l, dead) = bind().await;
+    let (l, dead) = harness::bind().await;
     drop(l);
     let (proxy, _stop, _) = start_proxy(dead).await;
-    let res = client()
+    let res = harness::client()
         .request(
             Request::get(format!("http://{proxy}/anything"))
                 .body(Body::empty())
@@ -303,7 +274,7 @@ async fn keeps_serving_after_an_upstream_dies_mid_response() {
     let release = Arc::new(Notify::new());
     let up = start_upstream(upstream_app(Arc::clone(&release))).await;
     let (proxy, _stop, _) = start_proxy(up).await;
-    let c = client();
+    let c = harness::client();
     let res = fetch(&c, format!("http://{proxy}/dies")).await;
     assert_eq!(res.status(), StatusCode::OK, "the head was already sent");
     let mut body = res.into_body();
@@ -337,7 +308,7 @@ async fn lets_in_flight_requests_finish_on_shutdown() {
     let release = Arc::new(Notify::new());
     let up = start_upstream(upstream_app(Arc::clone(&release))).await;
     let (proxy, stop, task) = start_proxy(up).await;
-    let c = client();
+    let c = harness::client();
     let res = fetch(&c, format!("http://{proxy}/events")).await;
     let mut body = res.into_body();
     let _first = body.frame().await.unwrap().unwrap();
@@ -369,7 +340,7 @@ async fn lets_in_flight_requests_finish_on_shutdown() {
 
 #[test]
 fn the_command_line_is_checked() {
-    let parse = |a: &[&str]| proxy::Config::from_args(a.iter().map(|s| s.to_string()));
+    let parse = |a: &[&str]| harness::proxy::Config::from_args(a.iter().map(|s| s.to_string()));
     assert!(parse(&["--help"]).unwrap().is_none());
     let c = parse(&[
         "--listen",

@@ -1,0 +1,65 @@
+//! The proxy example started in process, for the tests that exercise it.
+#![allow(dead_code, unreachable_pub)]
+
+#[path = "../../examples/proxy.rs"]
+#[allow(dead_code, unreachable_pub, missing_docs)]
+pub mod proxy;
+
+use axum::body::Body;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A listener on a free loopback port.
+pub async fn bind() -> (TcpListener, SocketAddr) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = l.local_addr().unwrap();
+    (l, a)
+}
+
+/// Serves `app` on loopback.
+pub async fn serve_app(app: axum::Router) -> SocketAddr {
+    let (l, a) = bind().await;
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    a
+}
+
+/// A running proxy: its address, the switch that stops it (dropping it
+/// leaves the proxy running), its task.
+pub struct RunningProxy {
+    pub addr: SocketAddr,
+    pub stop: oneshot::Sender<()>,
+    pub task: JoinHandle<()>,
+}
+
+/// Starts the proxy in front of `upstream`, with `--max-body-bytes max`.
+pub async fn start_proxy(upstream: SocketAddr, max: usize) -> RunningProxy {
+    let (l, addr) = bind().await;
+    let args = [
+        "--listen",
+        &addr.to_string(),
+        "--upstream",
+        &format!("http://{upstream}"),
+        "--max-body-bytes",
+        &max.to_string(),
+    ]
+    .map(String::from);
+    let config = proxy::Config::from_args(args).unwrap().unwrap();
+    let (stop, rx) = oneshot::channel::<()>();
+    // Stops when told to; dropping the sender means "run until the test ends".
+    let task = tokio::spawn(proxy::serve(l, config, async move {
+        if rx.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
+    RunningProxy { addr, stop, task }
+}
+
+/// A plain pooled HTTP/1.1 client.
+pub fn client() -> Client<HttpConnector, Body> {
+    Client::builder(TokioExecutor::new()).build_http()
+}
