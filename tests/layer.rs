@@ -699,3 +699,71 @@ async fn head_of_a_document_left_alone_keeps_the_get_headers() {
         MCP_SDK_DOC.len().to_string()
     );
 }
+
+#[tokio::test]
+async fn the_path_matcher_can_be_replaced_or_extended() {
+    use oauth_metadata_repair::{DiscoveryPaths, StandardPaths};
+    let up = Upstream::new();
+    let svc = || up.service(|_| json(MCP_SDK_DOC));
+    // Extended: the standard paths and one custom path.
+    let extended = RepairMetadataLayer::new()
+        .also_paths("/meta/as.json")
+        .layer(svc());
+    for path in ["/meta/as.json", DISCOVERY] {
+        let (_, body, _, _) = fetch(extended.clone(), get(path)).await;
+        assert_eq!(body, MCP_SDK_FIXED.as_bytes(), "{path}");
+    }
+    // Replaced: a server mounted under /auth; the root placement no longer matches.
+    let mounted = RepairMetadataLayer::new()
+        .paths(StandardPaths.under_prefix("/auth"))
+        .layer(svc());
+    let (_, body, _, _) = fetch(
+        mounted.clone(),
+        get("/auth/.well-known/oauth-authorization-server"),
+    )
+    .await;
+    assert_eq!(body, MCP_SDK_FIXED.as_bytes());
+    let (_, body, _, _) = fetch(mounted, get(DISCOVERY)).await;
+    assert_eq!(body, MCP_SDK_DOC.as_bytes());
+}
+
+#[tokio::test]
+async fn passthrough_pulls_the_inner_body_only_when_polled() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    /// Endless body that counts the frames it has been asked for.
+    struct Counted(Arc<AtomicUsize>);
+    impl http_body::Body for Counted {
+        type Data = Bytes;
+        type Error = Infallible;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(
+                b"data: x\n\n",
+            )))))
+        }
+    }
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&pulled);
+    let svc = RepairMetadata::new(service_fn(move |_: Request<Empty<Bytes>>| {
+        let body = Counted(Arc::clone(&counter));
+        async move { Ok::<_, Infallible>(Response::new(body)) }
+    }));
+    let res = svc.oneshot(get("/events")).await.unwrap();
+    assert_eq!(
+        pulled.load(Ordering::SeqCst),
+        0,
+        "nothing read ahead of the caller"
+    );
+    let mut body = res.into_body();
+    for n in 1..=3 {
+        body.frame().await.unwrap().unwrap();
+        assert_eq!(
+            pulled.load(Ordering::SeqCst),
+            n,
+            "one inner frame per frame asked for"
+        );
+    }
+}
