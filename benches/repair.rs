@@ -28,7 +28,7 @@ fn value_round_trip(doc: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn documents() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/discovery");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/discovery");
     let mut docs: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries

@@ -137,7 +137,7 @@ impl Body for VecBody {
 
 /// Real discovery documents shipped beside the project.
 pub fn real_documents() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/discovery");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/discovery");
     let mut docs: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("test data missing at {}: {e}", dir.display()))
         .map(|e| e.expect("dir entry").path())
