@@ -1,8 +1,8 @@
 use crate::body::ResponseBody;
+use crate::config::Config;
 use crate::headers::{
     after_repair, check_response, drop_digests, relabel_not_modified, RequestPlan,
 };
-use crate::layer::Config;
 use crate::trace;
 use bytes::{Buf, Bytes};
 use http::response::Parts;
@@ -205,7 +205,8 @@ fn repair<B: Body>(b: Buffering<B>) -> Response<ResponseBody<B>> {
             Bytes::from(whole)
         }
     };
-    let body = match config.repairer.edits(&doc) {
+    let outcome = config.last.outcome(&doc, &config.repairer);
+    let body = match &outcome.edits {
         Ok(edits) => {
             trace::repaired(&edits.fields, edits.signed_metadata);
             after_repair(
@@ -220,14 +221,14 @@ fn repair<B: Body>(b: Buffering<B>) -> Response<ResponseBody<B>> {
             let mut from = 0;
             for (at, text) in edits.inserts() {
                 chunks.push_back(doc.slice(from..at));
-                chunks.push_back(Bytes::copy_from_slice(text));
+                chunks.push_back(text.clone());
                 from = at;
             }
             chunks.push_back(doc.slice(from..));
             ResponseBody::buffered(chunks, trailers)
         }
         Err(skip) => {
-            trace::left_alone(&skip);
+            trace::left_alone(skip);
             chunks.push_back(doc);
             ResponseBody::buffered(chunks, trailers)
         }

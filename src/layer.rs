@@ -1,57 +1,9 @@
+use crate::config::Config;
 use crate::matcher::{DiscoveryPaths, Or, StandardPaths};
 use crate::repair::{Placement, Repairer, Rule};
 use crate::service::RepairMetadata;
 use std::sync::Arc;
 use tower_layer::Layer;
-
-/// The default [`RepairMetadataLayer::max_body_bytes`]: 64 KiB.
-///
-/// Real discovery documents are 0.3 to 8 KiB (the largest sample in this
-/// crate's tests, Keycloak's, is 6 KiB), so this leaves eight times
-/// headroom while bounding what one request can make the layer hold to
-/// about twice this (the document and its repaired copy).
-pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// Settings shared by every clone of the service.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) repairer: Repairer,
-    pub(crate) max_body_bytes: usize,
-    pub(crate) respect_no_transform: bool,
-    /// Appended to the upstream's entity tag on a repaired document; it
-    /// names the rule set, so changing the rules changes the validators.
-    pub(crate) etag_suffix: String,
-}
-
-impl Config {
-    fn new(repairer: Repairer) -> Self {
-        let mut config = Self {
-            repairer,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            respect_no_transform: true,
-            etag_suffix: String::new(),
-        };
-        config.refresh_suffix();
-        config
-    }
-
-    fn refresh_suffix(&mut self) {
-        // FNV-1a over the rule set: stable across builds and platforms.
-        let mut hash: u32 = 0x811c_9dc5;
-        let mut eat = |bytes: &[u8]| {
-            for &b in bytes.iter().chain(&[0xff]) {
-                hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
-            }
-        };
-        for rule in self.repairer.rule_list() {
-            eat(rule.field().as_bytes());
-            eat(rule.value().as_bytes());
-            eat(format!("{:?}", rule.absent()).as_bytes());
-        }
-        eat(format!("{:?}", self.repairer.placement_in_force()).as_bytes());
-        self.etag_suffix = format!("-omr{hash:08x}");
-    }
-}
 
 /// Layer that applies [`RepairMetadata`], which adds `"none"` to
 /// `token_endpoint_auth_methods_supported` in the discovery documents that
@@ -83,7 +35,7 @@ impl Default for RepairMetadataLayer {
 impl RepairMetadataLayer {
     /// The default: the standard discovery paths ([`StandardPaths`]), the
     /// default rule ([`Rule::token_endpoint_none`]), appending, a 64 KiB
-    /// limit ([`DEFAULT_MAX_BODY_BYTES`]), and `Cache-Control: no-transform`
+    /// limit ([`DEFAULT_MAX_BODY_BYTES`](crate::DEFAULT_MAX_BODY_BYTES)), and `Cache-Control: no-transform`
     /// respected.
     #[must_use]
     pub fn new() -> Self {
@@ -91,6 +43,19 @@ impl RepairMetadataLayer {
             config: Arc::new(Config::new(Repairer::new())),
             paths: StandardPaths,
         }
+    }
+}
+
+impl<S> RepairMetadata<S> {
+    /// Wraps `inner` with the default settings ([`RepairMetadataLayer::new`]).
+    pub fn new(inner: S) -> Self {
+        RepairMetadataLayer::new().layer(inner)
+    }
+
+    /// The default layer; same as [`RepairMetadataLayer::new`].
+    #[must_use]
+    pub fn layer() -> RepairMetadataLayer {
+        RepairMetadataLayer::new()
     }
 }
 
@@ -140,7 +105,7 @@ impl<M> RepairMetadataLayer<M> {
 
     /// The largest discovery body that is buffered for repair.
     ///
-    /// The default is [`DEFAULT_MAX_BODY_BYTES`] (64 KiB). A larger body,
+    /// The default is [`DEFAULT_MAX_BODY_BYTES`](crate::DEFAULT_MAX_BODY_BYTES) (64 KiB). A larger body,
     /// by `Content-Length` or as it streams, passes through unchanged: the
     /// bytes already read are replayed, then the rest is streamed.
     ///

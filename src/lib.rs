@@ -87,6 +87,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+mod cache;
+mod config;
 mod future;
 mod headers;
 mod layer;
@@ -96,7 +98,8 @@ mod service;
 mod trace;
 
 pub use body::ResponseBody;
+pub use config::DEFAULT_MAX_BODY_BYTES;
 pub use future::ResponseFuture;
-pub use layer::{RepairMetadataLayer, DEFAULT_MAX_BODY_BYTES};
+pub use layer::RepairMetadataLayer;
 pub use matcher::{DiscoveryPaths, Or, StandardPaths, UnderPrefix};
 pub use service::RepairMetadata;

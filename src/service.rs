@@ -1,6 +1,6 @@
+use crate::config::Config;
 use crate::future::ResponseFuture;
 use crate::headers::prepare_request;
-use crate::layer::{Config, RepairMetadataLayer};
 use crate::matcher::{DiscoveryPaths, StandardPaths};
 use http::{Method, Request, Response};
 use http_body::Body;
@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use tower_service::Service;
 
 /// Middleware that repairs OAuth / `OpenID` discovery documents served by the
-/// inner service; see [`RepairMetadataLayer`] for what it does and how to
+/// inner service; see [`RepairMetadataLayer`](crate::RepairMetadataLayer) for what it does and how to
 /// configure it.
 ///
 /// Every other request goes to the inner service as it came, and every other
@@ -19,20 +19,6 @@ pub struct RepairMetadata<S, M = StandardPaths> {
     inner: S,
     config: Arc<Config>,
     paths: M,
-}
-
-impl<S> RepairMetadata<S> {
-    /// Wraps `inner` with the default settings ([`RepairMetadataLayer::new`]).
-    pub fn new(inner: S) -> Self {
-        let layer = RepairMetadataLayer::new();
-        tower_layer::Layer::layer(&layer, inner)
-    }
-
-    /// The default layer; same as [`RepairMetadataLayer::new`].
-    #[must_use]
-    pub fn layer() -> RepairMetadataLayer {
-        RepairMetadataLayer::new()
-    }
 }
 
 impl<S, M> RepairMetadata<S, M> {

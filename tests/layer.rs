@@ -767,3 +767,54 @@ async fn passthrough_pulls_the_inner_body_only_when_polled() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_remembered_repair_is_used_only_for_the_same_bytes() {
+    // One layer whose clones serve documents that change between requests,
+    // some of them concurrently: each answer is the repair of what that
+    // upstream response held, never of a document served before.
+    // Six shapes padded to one length, so that edits computed for one
+    // document would land at plausible offsets in another.
+    let lists = [
+        r#"["a","b"]"#,
+        r#"["abcde"]"#,
+        r#""abcdefg""#,
+        r#"["none"]"#,
+        "[]",
+        r#"[ "a" ]"#,
+    ];
+    let docs: Vec<String> = lists
+        .iter()
+        .map(|l| {
+            let pad = "x".repeat(12 - l.len());
+            format!(r#"{{"issuer":"https://{pad}","token_endpoint_auth_methods_supported":{l}}}"#)
+        })
+        .collect();
+    let served = Arc::new(docs.clone());
+    let layer = RepairMetadataLayer::new();
+    let mut tasks = Vec::new();
+    for round in 0..40usize {
+        let served = Arc::clone(&served);
+        let svc = layer.layer(service_fn(move |req: Request<Empty<Bytes>>| {
+            let i: usize = req.uri().query().unwrap_or("0").parse().unwrap();
+            let doc = served[i].clone();
+            async move { Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(doc)))) }
+        }));
+        tasks.push(tokio::spawn(async move {
+            let i = (round * 7 + round / 3) % 6;
+            let req = get(&format!("{DISCOVERY}?{i}"));
+            let body = svc.oneshot(req).await.unwrap().into_body();
+            (i, collect(body).await.0)
+        }));
+    }
+    for task in tasks {
+        let (i, body) = task.await.unwrap();
+        let want = oauth_metadata_repair::repair::Repairer::new()
+            .repair(docs[i].as_bytes())
+            .map_or_else(|_| docs[i].clone().into_bytes(), |r| r.into_bytes());
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
+    }
+}

@@ -279,7 +279,8 @@ fn user_strings_are_escaped_as_json() {
     let r = Repairer::new()
         .rules([Rule::new("we\"ird\\", "a\nb").when_absent(WhenAbsent::Assume(Vec::new()))]);
     let out = r.repair(b"{}").unwrap();
-    assert_eq!(out.as_bytes(), br#"{"we\"ird\\":["a\u000ab"]}"#);
+    // serde_json's escaping: the short form `\n` for a newline.
+    assert_eq!(out.as_bytes(), br#"{"we\"ird\\":["a\nb"]}"#);
     // Applying it again finds the value: the escape decodes to the same text.
     assert_eq!(
         r.repair(out.as_bytes()).unwrap_err(),
@@ -339,4 +340,33 @@ fn duplicates_are_found_among_many_members() {
     assert_eq!(skipped(&doc), Skip::DuplicateKey { key: "k10".into() });
     let unique = doc.replace("\"k10\":90", "\"k90\":90");
     assert!(fixed(&unique).ends_with(r#"["none"]}"#));
+}
+
+#[test]
+fn a_key_that_is_not_text_leaves_the_document_alone() {
+    // An unpaired surrogate escape in a key: serde_json refuses to decode
+    // it, and clients would not agree on the key, so nothing is changed.
+    let doc = r#"{"\ud800":1,"token_endpoint_auth_methods_supported":["a"]}"#;
+    assert_eq!(skipped(doc), Skip::NotJson { offset: 2 });
+    // The same escape in a value is still JSON to serde_json: the document
+    // is repaired, and the odd element is never taken for "none".
+    let doc = r#"{"x":"\ud800","token_endpoint_auth_methods_supported":["\udc00"]}"#;
+    assert_eq!(
+        fixed(doc),
+        r#"{"x":"\ud800","token_endpoint_auth_methods_supported":["\udc00","none"]}"#
+    );
+}
+
+#[test]
+fn deep_nesting_in_a_value_is_skipped_without_recursion() {
+    let depth = 200_000;
+    let doc = format!(
+        r#"{{"deep":{}{},"token_endpoint_auth_methods_supported":["a"]}}"#,
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    // A raw value is skipped, not parsed into a tree: no recursion limit
+    // applies and nothing overflows the stack.
+    let out = Repairer::new().repair(doc.as_bytes()).unwrap();
+    assert!(out.as_bytes().ends_with(br#"["a","none"]}"#));
 }
