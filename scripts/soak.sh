@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test: the proxy example in front of a small upstream (the load_server
+# Soak test: the oauth-metadata-repair binary in front of a small upstream (the load_server
 # example, without the layer), 200k mixed requests over 64 connections on
 # loopback, bounded in count (SOAK_REQUESTS) and time (SOAK_SECONDS).
 # Reports errors (must be 0) and the proxy's RSS at start, middle and end
@@ -18,14 +18,14 @@ if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk from Debian's packages" >&2
   apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --quiet --example proxy --example load_server
+cargo build --release --quiet --features proxy --bin oauth-metadata-repair --example load_server
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)
-target/release/examples/proxy --listen "127.0.0.1:$PROXY_PORT" --upstream "http://127.0.0.1:$UP_PORT" >/dev/null &
+RUST_LOG=warn target/release/oauth-metadata-repair --listen "127.0.0.1:$PROXY_PORT" --upstream "http://127.0.0.1:$UP_PORT" >/dev/null &
 proxy_pid=$!; pids+=($proxy_pid)
 
 for port in "$UP_PORT" "$PROXY_PORT"; do

@@ -1,4 +1,4 @@
-//! The reverse proxy example's own behaviour, on loopback: forwarding,
+//! The reverse proxy's own behaviour, on loopback: forwarding,
 //! streaming both ways, 502s, surviving upstream failures, graceful stop.
 
 #[path = "support/proxy_harness.rs"]
@@ -189,10 +189,8 @@ async fn repairs_discovery_and_forwards_everything_else() {
         seen.contains(&format!("x-forwarded-host: {proxy}\n")),
         "{seen}"
     );
-    assert!(
-        seen.contains("x-forwarded-for: 203.0.113.9, 127.0.0.1\n"),
-        "{seen}"
-    );
+    // The client's own X-Forwarded-For is not trusted by default.
+    assert!(seen.contains("x-forwarded-for: 127.0.0.1\n"), "{seen}");
     assert!(seen.contains("x-forwarded-proto: http\n"), "{seen}");
     assert!(seen.contains("x-custom: kept\n"), "{seen}");
     assert!(seen.contains("authorization: Bearer t\n"), "{seen}");
@@ -340,9 +338,13 @@ async fn lets_in_flight_requests_finish_on_shutdown() {
 
 #[test]
 fn the_command_line_is_checked() {
-    let parse = |a: &[&str]| harness::proxy::Config::from_args(a.iter().map(|s| s.to_string()));
-    assert!(parse(&["--help"]).unwrap().is_none());
-    let c = parse(&[
+    let parse = harness::args;
+    let startup = |a: &[&str]| {
+        parse(a)
+            .map_err(|e| e.to_string())
+            .and_then(harness::server::Proxy::new)
+    };
+    let ok = parse(&[
         "--listen",
         "127.0.0.1:8080",
         "--upstream",
@@ -350,21 +352,114 @@ fn the_command_line_is_checked() {
         "--max-body-bytes",
         "1024",
     ])
-    .unwrap()
     .unwrap();
-    assert_eq!(c.max_body_bytes, 1024);
-    assert!(parse(&["--listen", "127.0.0.1:8080"]).is_err());
-    assert!(parse(&["--listen", "nope", "--upstream", "http://127.0.0.1:8000"]).is_err());
-    assert!(parse(&["--listen", "127.0.0.1:1", "--upstream", "https://x"]).is_err());
-    assert!(parse(&["--listen", "127.0.0.1:1", "--upstream", "http://x/path"]).is_err());
-    assert!(parse(&[
+    assert_eq!(ok.max_body_bytes, 1024);
+    assert!(startup(&[
         "--listen",
-        "127.0.0.1:1",
+        "127.0.0.1:8080",
         "--upstream",
-        "http://x",
-        "--max-body-bytes",
-        "-1"
+        "https://127.0.0.1:8443"
     ])
-    .is_err());
-    assert!(parse(&["--bogus"]).is_err());
+    .is_ok());
+    let bad: &[&[&str]] = &[
+        &["--listen", "127.0.0.1:8080"],
+        &["--listen", "nope", "--upstream", "http://127.0.0.1:8000"],
+        &["--listen", "127.0.0.1:1", "--upstream", "ftp://x"],
+        &["--listen", "127.0.0.1:1", "--upstream", "http://x/path"],
+        &[
+            "--listen",
+            "127.0.0.1:1",
+            "--upstream",
+            "http://x",
+            "--max-body-bytes",
+            "-1",
+        ],
+        &[
+            "--listen",
+            "127.0.0.1:1",
+            "--upstream",
+            "http://x",
+            "--rule",
+            "bogus",
+        ],
+        &[
+            "--listen",
+            "127.0.0.1:1",
+            "--upstream",
+            "http://x",
+            "--tls-cert",
+            "c.pem",
+        ],
+        &[
+            "--listen",
+            "127.0.0.1:1",
+            "--upstream",
+            "http://x",
+            "--path",
+            "no-slash",
+        ],
+        &[
+            "--listen",
+            "127.0.0.1:1",
+            "--upstream",
+            "http://x",
+            "--tls-cert",
+            "/nonexistent/c.pem",
+            "--tls-key",
+            "/nonexistent/k.pem",
+        ],
+        &["--bogus"],
+    ];
+    for args in bad {
+        assert!(startup(args).is_err(), "{args:?}");
+    }
+}
+
+/// What a client claims about itself in forwarding headers reaches the
+/// upstream only when the operator said to trust it.
+#[tokio::test]
+async fn forwarding_headers_from_clients_are_replaced_unless_trusted() {
+    let up = harness::serve_app(upstream_app(Arc::new(Notify::new()))).await;
+    let claims = [
+        ("x-forwarded-for", "203.0.113.9"),
+        ("x-forwarded-host", "evil.example"),
+        ("x-forwarded-proto", "https"),
+        ("forwarded", "for=203.0.113.9;host=evil.example;proto=https"),
+    ];
+    let send = |proxy: SocketAddr| async move {
+        let mut req = Request::get(format!("http://{proxy}/echo"));
+        for (n, v) in claims {
+            req = req.header(n, v);
+        }
+        let res = harness::client()
+            .request(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        text(res).await
+    };
+
+    let plain = harness::start_proxy_with(&format!("http://{up}"), &[]).await;
+    let seen = send(plain.addr).await;
+    assert!(!seen.contains("evil.example"), "{seen}");
+    assert!(!seen.contains("203.0.113.9"), "{seen}");
+    assert!(!seen.contains("forwarded: "), "{seen}");
+    assert!(seen.contains("x-forwarded-for: 127.0.0.1\n"), "{seen}");
+    assert!(
+        seen.contains(&format!("x-forwarded-host: {}\n", plain.addr)),
+        "{seen}"
+    );
+    assert!(seen.contains("x-forwarded-proto: http\n"), "{seen}");
+
+    let trusting = harness::start_proxy_with(&format!("http://{up}"), &["--trust-forwarded"]).await;
+    let seen = send(trusting.addr).await;
+    assert!(
+        seen.contains("x-forwarded-for: 203.0.113.9, 127.0.0.1\n"),
+        "{seen}"
+    );
+    assert!(seen.contains("x-forwarded-host: evil.example\n"), "{seen}");
+    assert!(seen.contains("x-forwarded-proto: https\n"), "{seen}");
+    assert!(
+        seen.contains("forwarded: for=203.0.113.9;host=evil.example;proto=https\n"),
+        "{seen}"
+    );
 }

@@ -89,14 +89,17 @@ impl<S> Object<'_, S> {
             keys.sort_unstable();
             keys.windows(2).find(|p| p[0] == p[1]).map(|p| p[0].clone())
         } else {
-            // A key without escapes is the text up to its closing quote.
+            // A key without escapes is the text up to its closing quote;
+            // keys mostly differ early, so compare lazily.
             let inner = |at: u32| {
-                let key = &text[at as usize + 1..];
-                &key[..key.find('"').unwrap_or(key.len())]
+                let key = text.as_bytes().get(at as usize + 1..).unwrap_or_default();
+                key.iter().take_while(|&&c| c != b'"')
             };
             self.keys.sort_unstable_by(|&a, &b| inner(a).cmp(inner(b)));
-            let pair = self.keys.windows(2).find(|p| inner(p[0]) == inner(p[1]));
-            pair.map(|p| inner(p[0]).to_owned())
+            let pair = self.keys.windows(2).find(|p| inner(p[0]).eq(inner(p[1])));
+            pair.map(|p| {
+                String::from_utf8_lossy(&inner(p[0]).copied().collect::<Vec<u8>>()).into_owned()
+            })
         };
         repeated.map_or(Ok(()), |key| Err(Skip::DuplicateKey { key }))
     }
@@ -115,8 +118,16 @@ impl<'de, S: AsRef<str>> Visitor<'de> for Object<'de, S> {
                 return Err(A::Error::custom("a slice outside the document"));
             };
             let token = &self.text[key.clone()];
-            self.escaped_key |= token.contains('\\');
-            if let Some(i) = self.names.iter().position(|n| string_is(token, n.as_ref())) {
+            let escaped = token.bytes().any(|c| c == b'\\');
+            self.escaped_key |= escaped;
+            let inner = token
+                .get(1..token.len().saturating_sub(1))
+                .unwrap_or_default();
+            let is = |n: &S| match escaped {
+                false => inner == n.as_ref(),
+                true => string_is(token, n.as_ref()),
+            };
+            if let Some(i) = self.names.iter().position(is) {
                 self.wanted[i] = Some(value.clone());
             }
             let at =

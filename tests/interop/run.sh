@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interop test: the real, unmodified MCP Python SDK authorization server
-# (mcp==1.27.1) behind the proxy example, and a strict public client doing a
+# (mcp==1.27.1) behind the oauth-metadata-repair binary, and a strict public client doing a
 # complete secretless login through it. Then the same client pointed straight
 # at the server must fail at discovery, proving the check can fail.
 #
@@ -21,8 +21,8 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import importlib.meta
 fi
 py="$venv/bin/python"
 
-cargo build --quiet --example proxy
-proxy_bin=target/debug/examples/proxy
+cargo build --quiet --features proxy --bin oauth-metadata-repair
+proxy_bin=target/debug/oauth-metadata-repair
 
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 up_port=$(free_port)

@@ -1,9 +1,18 @@
-//! The proxy example started in process, for the tests that exercise it.
+//! The `oauth-metadata-repair` binary's modules, compiled into the tests
+//! and started in process on loopback.
 #![allow(dead_code, unreachable_pub)]
 
-#[path = "../../examples/proxy.rs"]
-#[allow(dead_code, unreachable_pub, missing_docs)]
-pub mod proxy;
+#[path = "../../src/bin/oauth-metadata-repair/cli.rs"]
+pub mod cli;
+#[path = "../../src/bin/oauth-metadata-repair/forward.rs"]
+pub mod forward;
+#[path = "../../src/bin/oauth-metadata-repair/server.rs"]
+pub mod server;
+#[path = "../../src/bin/oauth-metadata-repair/tls.rs"]
+pub mod tls;
+
+use clap::Parser;
+use std::sync::Arc;
 
 use axum::body::Body;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -36,22 +45,30 @@ pub struct RunningProxy {
     pub task: JoinHandle<()>,
 }
 
+/// Parses a command line the way the binary does (`OMR_*` variables too).
+pub fn args(args: &[&str]) -> Result<cli::Args, clap::Error> {
+    cli::Args::try_parse_from(std::iter::once("oauth-metadata-repair").chain(args.iter().copied()))
+}
+
 /// Starts the proxy in front of `upstream`, with `--max-body-bytes max`.
 pub async fn start_proxy(upstream: SocketAddr, max: usize) -> RunningProxy {
-    let (l, addr) = bind().await;
-    let args = [
-        "--listen",
-        &addr.to_string(),
-        "--upstream",
+    start_proxy_with(
         &format!("http://{upstream}"),
-        "--max-body-bytes",
-        &max.to_string(),
-    ]
-    .map(String::from);
-    let config = proxy::Config::from_args(args).unwrap().unwrap();
+        &["--max-body-bytes", &max.to_string()],
+    )
+    .await
+}
+
+/// Starts the proxy in front of `upstream` with more flags.
+pub async fn start_proxy_with(upstream: &str, flags: &[&str]) -> RunningProxy {
+    let (l, addr) = bind().await;
+    let listen = addr.to_string();
+    let mut all = vec!["--listen", &listen, "--upstream", upstream];
+    all.extend_from_slice(flags);
+    let proxy = Arc::new(server::Proxy::new(args(&all).unwrap()).unwrap());
     let (stop, rx) = oneshot::channel::<()>();
     // Stops when told to; dropping the sender means "run until the test ends".
-    let task = tokio::spawn(proxy::serve(l, config, async move {
+    let task = tokio::spawn(server::serve(l, proxy, async move {
         if rx.await.is_err() {
             std::future::pending::<()>().await;
         }

@@ -1,0 +1,189 @@
+//! Command line and environment: every flag has an `OMR_*` twin.
+// The doc comments below are the --help text, shown as written.
+#![allow(clippy::doc_markdown)]
+
+use clap::{Parser, ValueEnum};
+use http::uri::{Authority, Scheme};
+use http::Uri;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Reverse proxy that adds "none" to token_endpoint_auth_methods_supported in
+/// the OAuth / OpenID discovery documents of the server behind it, so public
+/// (PKCE, secretless) clients can log in. Everything else is forwarded
+/// untouched and streamed.
+///
+/// Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=warn) to change what is
+/// logged.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "oauth-metadata-repair", version, max_term_width = 100)]
+pub(crate) struct Args {
+    /// Address to listen on, e.g. 127.0.0.1:8080 or [::]:443.
+    #[arg(long, env = "OMR_LISTEN", value_name = "ADDR")]
+    pub(crate) listen: SocketAddr,
+
+    /// Server to forward to: http://host:port or https://host:port, no path.
+    #[arg(long, env = "OMR_UPSTREAM", value_name = "URL", value_parser = Upstream::parse)]
+    pub(crate) upstream: Upstream,
+
+    /// Largest discovery document buffered for repair; a larger one passes
+    /// through unchanged.
+    #[arg(long, env = "OMR_MAX_BODY_BYTES", value_name = "N", default_value_t = oauth_metadata_repair::DEFAULT_MAX_BODY_BYTES)]
+    pub(crate) max_body_bytes: usize,
+
+    /// Extra repairs besides "none" in token_endpoint_auth_methods_supported
+    /// (repeat or separate with commas). s256 advertises PKCE S256: only for
+    /// a server that verifies it.
+    #[arg(
+        long = "rule",
+        env = "OMR_RULES",
+        value_name = "RULE",
+        value_delimiter = ','
+    )]
+    pub(crate) rules: Vec<ExtraRule>,
+
+    /// Put "none" first in the list instead of last, for clients that pick
+    /// the first method.
+    #[arg(long, env = "OMR_PREPEND")]
+    pub(crate) prepend: bool,
+
+    /// Another path that serves a discovery document, besides the standard
+    /// RFC 8414 and OpenID placements (repeat or separate with commas).
+    #[arg(
+        long = "path",
+        env = "OMR_PATHS",
+        value_name = "PATH",
+        value_delimiter = ','
+    )]
+    pub(crate) paths: Vec<String>,
+
+    /// Repair documents marked Cache-Control: no-transform too (by default
+    /// they pass through, as RFC 9110 asks of intermediaries).
+    #[arg(long, env = "OMR_REPAIR_NO_TRANSFORM")]
+    pub(crate) repair_no_transform: bool,
+
+    /// Leave documents that carry signed_metadata alone.
+    #[arg(long, env = "OMR_SKIP_SIGNED_METADATA")]
+    pub(crate) skip_signed_metadata: bool,
+
+    /// PEM certificate chain: serve HTTPS (HTTP/1.1 and HTTP/2) with it.
+    #[arg(long, env = "OMR_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "OMR_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+
+    /// PEM certificate(s) trusted for an https:// upstream, in addition to
+    /// the public web roots.
+    #[arg(long, env = "OMR_UPSTREAM_CA", value_name = "FILE")]
+    pub(crate) upstream_ca: Option<PathBuf>,
+
+    /// Keep the X-Forwarded-For/-Host/-Proto and Forwarded headers that
+    /// clients send (appending to X-Forwarded-For). Only when a proxy you
+    /// trust sits in front: by default they are replaced by what this proxy
+    /// saw, so a client cannot make the upstream advertise another host.
+    #[arg(long, env = "OMR_TRUST_FORWARDED")]
+    pub(crate) trust_forwarded: bool,
+
+    /// Seconds to wait for the upstream's response head before answering
+    /// 504 (as nginx's proxy_read_timeout).
+    #[arg(
+        long,
+        env = "OMR_UPSTREAM_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 60
+    )]
+    pub(crate) upstream_timeout: u64,
+
+    /// Seconds to wait for a connection to the upstream before answering 502.
+    #[arg(
+        long,
+        env = "OMR_CONNECT_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    pub(crate) connect_timeout: u64,
+
+    /// Seconds a client has to send a request head (also the TLS handshake),
+    /// and that an idle keep-alive connection is kept open.
+    #[arg(
+        long,
+        env = "OMR_CLIENT_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 30
+    )]
+    pub(crate) client_timeout: u64,
+
+    /// Most client connections served at once; more wait in the listen
+    /// queue until one closes.
+    #[arg(
+        long,
+        env = "OMR_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = 1024
+    )]
+    pub(crate) max_connections: usize,
+
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+    #[arg(
+        long,
+        env = "OMR_DRAIN_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 30
+    )]
+    pub(crate) drain_timeout: u64,
+
+    /// Worker threads, each with its own listener and upstream connections
+    /// [default: the number of CPUs].
+    #[arg(long, env = "OMR_WORKERS", value_name = "N")]
+    pub(crate) workers: Option<usize>,
+
+    /// Log one line per request (method, path, status, time) at INFO.
+    #[arg(long, env = "OMR_ACCESS_LOG")]
+    pub(crate) access_log: bool,
+}
+
+/// The optional repairs, by their command-line names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExtraRule {
+    /// "none" in revocation_endpoint_auth_methods_supported.
+    Revocation,
+    /// "none" in introspection_endpoint_auth_methods_supported.
+    Introspection,
+    /// "S256" in code_challenge_methods_supported.
+    S256,
+}
+
+/// Where requests go: a scheme and an authority, nothing else.
+#[derive(Debug, Clone)]
+pub(crate) struct Upstream {
+    pub(crate) scheme: Scheme,
+    pub(crate) authority: Authority,
+}
+
+impl Upstream {
+    /// `http://host:port` or `https://host:port`, without path or query.
+    pub(crate) fn parse(url: &str) -> Result<Self, String> {
+        let uri: Uri = url.parse().map_err(|e| format!("not a URL: {e}"))?;
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return Err("expected http://host:port or https://host:port".into());
+        };
+        if *scheme != Scheme::HTTP && *scheme != Scheme::HTTPS {
+            return Err(format!("scheme {scheme} is not http or https"));
+        }
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(format!(
+                "has a path ({}): give the server's root; requests keep their own paths",
+                uri.path_and_query().map_or("", |p| p.as_str())
+            ));
+        }
+        if authority.as_str().contains('@') {
+            return Err("credentials in the URL are not supported".into());
+        }
+        Ok(Self {
+            scheme: scheme.clone(),
+            authority: authority.clone(),
+        })
+    }
+}

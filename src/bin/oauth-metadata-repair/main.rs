@@ -1,0 +1,50 @@
+//! `oauth-metadata-repair`: a reverse proxy that repairs the OAuth / `OpenID`
+//! discovery documents of the server behind it. See the README's "Fix a
+//! Python MCP server in two commands" and `oauth-metadata-repair --help`.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod forward;
+mod server;
+mod tls;
+
+use clap::Parser;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let args = match cli::Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // One line that says what is wrong; --help has the rest.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!(
+                "oauth-metadata-repair: {}",
+                first.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    init_logs();
+    match server::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("oauth-metadata-repair: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `RUST_LOG` when set; otherwise startup, upstream failures, access log
+/// lines and one line per discovery document (repaired or left alone).
+fn init_logs() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,oauth_metadata_repair=debug"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,340 @@
+//! Listening, TLS, connection limits and graceful shutdown. Each worker is a
+//! thread with a current-thread runtime, its own listener (`SO_REUSEPORT`
+//! spreads connections over them) and its own pool of upstream
+//! connections, so no lock is shared on the request path.
+
+use super::cli::{Args, ExtraRule};
+use super::forward::{Chain, Forwarder};
+use super::tls;
+use http::uri::Scheme;
+use http::{HeaderValue, Request};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use hyper_util::service::TowerToHyperService;
+use oauth_metadata_repair::repair::{Placement, Rule};
+use oauth_metadata_repair::{DiscoveryPaths, Or, RepairMetadataLayer, StandardPaths};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tower::{service_fn, Layer};
+
+/// The operator's extra discovery paths.
+#[derive(Debug, Clone)]
+pub(crate) struct ExtraPaths(Arc<[String]>);
+
+impl DiscoveryPaths for ExtraPaths {
+    fn is_discovery(&self, path: &str) -> bool {
+        self.0.iter().any(|p| p == path)
+    }
+}
+
+/// Everything the workers share, built once from the command line.
+pub(crate) struct Proxy {
+    args: Args,
+    layer: RepairMetadataLayer<Or<StandardPaths, ExtraPaths>>,
+    tls: Option<TlsAcceptor>,
+    client_tls: rustls::ClientConfig,
+    host: HeaderValue,
+    connections: Arc<Semaphore>,
+}
+
+impl Proxy {
+    /// Checks the settings and reads the certificates: every startup error
+    /// is found here, as one line.
+    pub(crate) fn new(args: Args) -> Result<Self, String> {
+        let mut layer = RepairMetadataLayer::new()
+            .max_body_bytes(args.max_body_bytes)
+            .repair_no_transform(args.repair_no_transform)
+            .skip_signed_metadata(args.skip_signed_metadata);
+        if args.prepend {
+            layer = layer.placement(Placement::Prepend);
+        }
+        for rule in &args.rules {
+            layer = layer.rule(match rule {
+                ExtraRule::Revocation => Rule::revocation_endpoint_none(),
+                ExtraRule::Introspection => Rule::introspection_endpoint_none(),
+                ExtraRule::S256 => Rule::code_challenge_s256(),
+            });
+        }
+        if let Some(p) = args.paths.iter().find(|p| !p.starts_with('/')) {
+            return Err(format!("--path {p:?}: a path starts with /"));
+        }
+        let layer = layer.also_paths(ExtraPaths(args.paths.clone().into()));
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsAcceptor::from(tls::server_config(cert, key)?)),
+            _ => None,
+        };
+        if args.max_connections == 0 {
+            return Err("--max-connections must be at least 1".into());
+        }
+        Ok(Self {
+            layer,
+            tls,
+            client_tls: tls::client_config(args.upstream_ca.as_deref())?,
+            host: HeaderValue::from_str(args.upstream.authority.as_str())
+                .map_err(|e| format!("--upstream: {e}"))?,
+            connections: Arc::new(Semaphore::new(args.max_connections)),
+            args,
+        })
+    }
+
+    /// A forwarder with a connection pool of its own, for one worker.
+    fn forwarder(&self) -> Forwarder {
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(Duration::from_secs(self.args.connect_timeout)));
+        http.set_nodelay(true);
+        http.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(self.client_tls.clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        Forwarder {
+            client: Client::builder(TokioExecutor::new())
+                .timer(TokioTimer::new())
+                .pool_timer(TokioTimer::new())
+                .pool_idle_timeout(Duration::from_secs(60))
+                .build(connector),
+            upstream: self.args.upstream.clone(),
+            host: self.host.clone(),
+            served: if self.tls.is_some() {
+                Scheme::HTTPS
+            } else {
+                Scheme::HTTP
+            },
+            trust_forwarded: self.args.trust_forwarded,
+            upstream_timeout: Duration::from_secs(self.args.upstream_timeout),
+        }
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+}
+
+/// Serves `listener` until `shutdown` resolves, then gives in-flight
+/// requests `--drain-timeout` to finish.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let forwarder = Arc::new(proxy.forwarder());
+    let client_timeout = Duration::from_secs(proxy.args.client_timeout);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(client_timeout)
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(client_timeout);
+    let builder = Arc::new(builder);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // At most --max-connections at once: the rest wait in the backlog.
+        let permit = tokio::select! {
+            p = Arc::clone(&proxy.connections).acquire_owned() => p,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let (proxy, forwarder, builder) = (
+            Arc::clone(&proxy),
+            Arc::clone(&forwarder),
+            Arc::clone(&builder),
+        );
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let _permit = permit;
+            match &proxy.tls {
+                None => connection(stream, peer, &proxy, forwarder, &builder, watcher).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(client_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            connection(tls, peer, &proxy, forwarder, &builder, watcher).await
+                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    let drain = Duration::from_secs(proxy.args.drain_timeout);
+    let _ = tokio::time::timeout(drain, graceful.shutdown()).await;
+}
+
+async fn connection<I>(
+    io: I,
+    peer: SocketAddr,
+    proxy: &Proxy,
+    forwarder: Arc<Forwarder>,
+    builder: &auto::Builder<TokioExecutor>,
+    watcher: Watcher,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let access_log = proxy.args.access_log;
+    let svc = proxy.layer.layer(service_fn(move |req: Request<Incoming>| {
+        let forwarder = Arc::clone(&forwarder);
+        async move {
+            if !access_log {
+                return Ok::<_, Infallible>(forwarder.forward(req, peer).await);
+            }
+            let (start, method, path) = (Instant::now(), req.method().clone(), req.uri().path().to_owned());
+            let res = forwarder.forward(req, peer).await;
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            tracing::info!(target: "access", %peer, %method, path, status = res.status().as_u16(), ms = format_args!("{ms:.1}"));
+            Ok(res)
+        }
+    }));
+    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
+    // A failed connection (client gone, upstream failed mid-body) ends that
+    // connection only.
+    if let Err(e) = watcher.watch(conn.into_owned()).await {
+        tracing::debug!(%peer, error = %Chain(&*e), "connection ended with an error");
+    }
+}
+
+/// Binds one listener per worker on `addr`. A plain bind first, so that a
+/// port held by anyone (another copy of this proxy included) is an error.
+fn listeners(addr: SocketAddr, n: usize) -> Result<Vec<std::net::TcpListener>, String> {
+    let fail = |e: std::io::Error| format!("cannot listen on {addr}: {e}");
+    let probe = std::net::TcpListener::bind(addr).map_err(fail)?;
+    let addr = probe.local_addr().map_err(fail)?;
+    if n == 1 {
+        probe.set_nonblocking(true).map_err(fail)?;
+        return Ok(vec![probe]);
+    }
+    drop(probe);
+    (0..n)
+        .map(|_| {
+            let socket = socket2::Socket::new(
+                socket2::Domain::for_address(addr),
+                socket2::Type::STREAM,
+                None,
+            )?;
+            socket.set_reuse_address(true)?;
+            #[cfg(unix)]
+            socket.set_reuse_port(true)?;
+            socket.bind(&addr.into())?;
+            socket.listen(1024)?;
+            socket.set_nonblocking(true)?;
+            Ok(socket.into())
+        })
+        .collect::<Result<_, std::io::Error>>()
+        .map_err(fail)
+}
+
+/// Runs the proxy until SIGTERM or Ctrl-C.
+pub(crate) fn run(args: Args) -> Result<(), String> {
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    // Without SO_REUSEPORT, one listener serves every worker.
+    let workers = if cfg!(unix) { workers } else { 1 };
+    let listen = args.listen;
+    let proxy = Arc::new(Proxy::new(args)?);
+    let listeners = listeners(listen, workers)?;
+    let local = listeners[0].local_addr().unwrap_or(listen);
+    tracing::info!(
+        listen = %format_args!("{}://{local}", proxy.scheme()),
+        upstream = %format_args!("{}://{}", proxy.args.upstream.scheme, proxy.args.upstream.authority),
+        workers,
+        max_body_bytes = proxy.args.max_body_bytes,
+        trust_forwarded = proxy.args.trust_forwarded,
+        "oauth-metadata-repair {} started",
+        env!("CARGO_PKG_VERSION")
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let threads = listeners
+        .into_iter()
+        .enumerate()
+        .map(|(i, listener)| {
+            let (proxy, mut stopped) = (Arc::clone(&proxy), stopped.clone());
+            std::thread::Builder::new()
+                .name(format!("worker-{i}"))
+                .spawn(move || -> Result<(), String> {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+                    rt.block_on(async move {
+                        let listener = TcpListener::from_std(listener)
+                            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+                        serve(listener, proxy, async move {
+                            let _ = stopped.wait_for(|s| *s).await;
+                        })
+                        .await;
+                        Ok(())
+                    })
+                })
+                .map_err(|e| format!("cannot start a worker: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    rt.block_on(shutdown_signal());
+    tracing::info!("stopping: no new connections, draining in-flight requests");
+    let _ = stop.send(true);
+    for t in threads {
+        t.join().map_err(|_| "a worker panicked".to_owned())??;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
