@@ -18,12 +18,18 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
-            // One line that says what is wrong; --help has the rest.
+            // One line that says what is wrong (clap's message up to its
+            // usage hint, joined); --help has the rest.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
+            let what: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+                .collect();
+            let what = what.join(" ");
             eprintln!(
                 "oauth-metadata-repair: {}",
-                first.trim_start_matches("error: ")
+                what.trim_start_matches("error: ")
             );
             return ExitCode::from(2);
         }
@@ -42,7 +48,7 @@ fn main() -> ExitCode {
 /// lines and one line per discovery document (repaired or left alone).
 fn init_logs() {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,oauth_metadata_repair=debug"));
+        .unwrap_or_else(|_| EnvFilter::new("info,oauth_metadata_repair::trace=debug"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -215,7 +215,7 @@ async fn connection<I>(
             let (start, method, path) = (Instant::now(), req.method().clone(), req.uri().path().to_owned());
             let res = forwarder.forward(req, peer).await;
             let ms = start.elapsed().as_secs_f64() * 1e3;
-            tracing::info!(target: "access", %peer, %method, path, status = res.status().as_u16(), ms = format_args!("{ms:.1}"));
+            tracing::info!(target: "access", %peer, %method, path = %path, status = res.status().as_u16(), ms = format_args!("{ms:.1}"));
             Ok(res)
         }
     }));
