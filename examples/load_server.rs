@@ -49,11 +49,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!("load_server on http://{listen} (layer: {layer})");
+    // One layer for the whole server, as an application builds it: its
+    // clones share the settings and the memory of the last repair.
+    let repair = RepairMetadataLayer::new();
     loop {
         let (stream, _) = listener.accept().await?;
         let io = TokioIo::new(stream);
         if layer {
-            let svc = RepairMetadataLayer::new().layer(service_fn(handle));
+            let svc = repair.layer(service_fn(handle));
             tokio::spawn(async move {
                 let svc = TowerToHyperService::new(svc);
                 let _ = auto::Builder::new(TokioExecutor::new())

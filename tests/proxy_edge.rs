@@ -339,4 +339,55 @@ async fn pooled_clients_reuse_upstream_connections() {
         assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "ok");
     }
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Client connections one after another (the pooled client above still
+    // holds its own): each hands its upstream connection on to the next.
+    for _ in 0..10 {
+        let mut sock = TcpStream::connect(proxy.addr).await.unwrap();
+        sock.write_all(b"GET /x HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut all = Vec::new();
+        tokio::time::timeout(HANG_GUARD, sock.read_to_end(&mut all))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(all.ends_with(b"ok"), "{}", String::from_utf8_lossy(&all));
+    }
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_upstream_that_closes_after_each_response_is_reconnected() {
+    // Every upstream response ends its connection: the kept connection is
+    // found closed and a new one is made, and no request fails.
+    let closing = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let up = closing.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = closing.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 2048];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
+                    .await;
+            });
+        }
+    });
+    let proxy = harness::start_proxy_with(&format!("http://{up}"), &[]).await;
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    for _ in 0..20 {
+        let run = client.request(
+            Request::get(format!("http://{}/x", proxy.addr))
+                .body(Empty::new())
+                .unwrap(),
+        );
+        let res = tokio::time::timeout(HANG_GUARD, run)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "ok");
+    }
 }

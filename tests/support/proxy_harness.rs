@@ -10,6 +10,8 @@ pub mod forward;
 pub mod server;
 #[path = "../../src/bin/oauth-metadata-repair/tls.rs"]
 pub mod tls;
+#[path = "../../src/bin/oauth-metadata-repair/upstream.rs"]
+pub mod upstream;
 
 use clap::Parser;
 use std::sync::Arc;

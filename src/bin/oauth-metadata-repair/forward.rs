@@ -3,6 +3,7 @@
 //! upstream cannot be reached, 504 when it does not answer in time.
 
 use super::cli::Upstream;
+use super::upstream::Link;
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::{PathAndQuery, Scheme};
@@ -82,27 +83,37 @@ pub(crate) fn answer(status: StatusCode, text: &'static str) -> Response<ProxyBo
 }
 
 impl Forwarder {
-    /// Sends `req` upstream and returns the response to give the client.
+    /// Sends `req` upstream and returns the response to give the client:
+    /// over `link` for an HTTP/1.1 client, over the worker's pool for the
+    /// concurrent streams of an HTTP/2 client.
     pub(crate) async fn forward(
         &self,
         mut req: Request<Incoming>,
         peer: SocketAddr,
+        link: &Link,
     ) -> Response<ProxyBody> {
+        let h2 = req.version() == Version::HTTP_2;
         let path = req
             .uri()
             .path_and_query()
             .cloned()
             .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        let uri = Uri::builder()
-            .scheme(self.upstream.scheme.clone())
-            .authority(self.upstream.authority.clone())
-            .path_and_query(path)
-            .build();
-        let Ok(uri) = uri else {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                "bad request: unusable request target\n",
-            );
+        let uri = if h2 {
+            // The pooled client takes the absolute form and sends the path.
+            let uri = Uri::builder()
+                .scheme(self.upstream.scheme.clone())
+                .authority(self.upstream.authority.clone())
+                .path_and_query(path)
+                .build();
+            let Ok(uri) = uri else {
+                return answer(
+                    StatusCode::BAD_REQUEST,
+                    "bad request: unusable request target\n",
+                );
+            };
+            uri
+        } else {
+            Uri::from(path)
         };
         // What the client asked for: HTTP/2 puts it in the URI, HTTP/1.1
         // in Host.
@@ -117,14 +128,24 @@ impl Forwarder {
         headers.insert(header::HOST, self.host.clone());
         self.set_forwarded(headers, peer, host);
 
-        match tokio::time::timeout(self.upstream_timeout, self.client.request(req)).await {
+        let sent = async {
+            if h2 {
+                self.client
+                    .request(req)
+                    .await
+                    .map_err(|e| Chain(&e).to_string())
+            } else {
+                link.send(req).await.map_err(|e| e.to_string())
+            }
+        };
+        match tokio::time::timeout(self.upstream_timeout, sent).await {
             Ok(Ok(res)) => {
                 let mut res = res.map(Either::Left);
                 strip_hop_by_hop(res.headers_mut());
                 res
             }
             Ok(Err(e)) => {
-                tracing::warn!(upstream = %self.upstream.authority, error = %Chain(&e), "upstream request failed");
+                tracing::warn!(upstream = %self.upstream.authority, error = %e, "upstream request failed");
                 answer(
                     StatusCode::BAD_GATEWAY,
                     "bad gateway: the upstream did not answer\n",

@@ -8,6 +8,7 @@ mod cli;
 mod forward;
 mod server;
 mod tls;
+mod upstream;
 
 use clap::Parser;
 use std::process::ExitCode;

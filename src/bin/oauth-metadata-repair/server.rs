@@ -6,9 +6,11 @@
 use super::cli::{Args, ExtraRule};
 use super::forward::{Chain, Forwarder};
 use super::tls;
+use super::upstream::{Idle, Link};
 use http::uri::Scheme;
 use http::{HeaderValue, Request};
 use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -88,23 +90,27 @@ impl Proxy {
         })
     }
 
-    /// A forwarder with a connection pool of its own, for one worker.
-    fn forwarder(&self) -> Forwarder {
+    /// The connector to the upstream (plain or TLS, by its scheme).
+    fn connector(&self) -> HttpsConnector<HttpConnector> {
         let mut http = HttpConnector::new();
         http.set_connect_timeout(Some(Duration::from_secs(self.args.connect_timeout)));
         http.set_nodelay(true);
         http.enforce_http(false);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(self.client_tls.clone())
             .https_or_http()
             .enable_http1()
-            .wrap_connector(http);
+            .wrap_connector(http)
+    }
+
+    /// A forwarder with a connection pool of its own, for one worker.
+    fn forwarder(&self) -> Forwarder {
         Forwarder {
             client: Client::builder(TokioExecutor::new())
                 .timer(TokioTimer::new())
                 .pool_timer(TokioTimer::new())
                 .pool_idle_timeout(Duration::from_secs(60))
-                .build(connector),
+                .build(self.connector()),
             upstream: self.args.upstream.clone(),
             host: self.host.clone(),
             served: if self.tls.is_some() {
@@ -126,6 +132,13 @@ impl Proxy {
     }
 }
 
+/// What a worker's links to the upstream share.
+struct Upstreams {
+    idle: Arc<Idle>,
+    connector: HttpsConnector<HttpConnector>,
+    base: http::Uri,
+}
+
 /// Serves `listener` until `shutdown` resolves, then gives in-flight
 /// requests `--drain-timeout` to finish.
 pub(crate) async fn serve(
@@ -134,6 +147,16 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let forwarder = Arc::new(proxy.forwarder());
+    let upstream = Upstreams {
+        idle: Arc::new(Idle::default()),
+        connector: proxy.connector(),
+        base: http::Uri::builder()
+            .scheme(proxy.args.upstream.scheme.clone())
+            .authority(proxy.args.upstream.authority.clone())
+            .path_and_query("/")
+            .build()
+            .unwrap_or_default(),
+    };
     let client_timeout = Duration::from_secs(proxy.args.client_timeout);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -173,15 +196,20 @@ pub(crate) async fn serve(
             Arc::clone(&forwarder),
             Arc::clone(&builder),
         );
+        let link = Arc::new(Link::new(
+            Arc::clone(&upstream.idle),
+            upstream.connector.clone(),
+            upstream.base.clone(),
+        ));
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _permit = permit;
             match &proxy.tls {
-                None => connection(stream, peer, &proxy, forwarder, &builder, watcher).await,
+                None => connection(stream, peer, &proxy, forwarder, link, &builder, watcher).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(client_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
-                            connection(tls, peer, &proxy, forwarder, &builder, watcher).await
+                            connection(tls, peer, &proxy, forwarder, link, &builder, watcher).await
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
                         Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
@@ -200,6 +228,7 @@ async fn connection<I>(
     peer: SocketAddr,
     proxy: &Proxy,
     forwarder: Arc<Forwarder>,
+    link: Arc<Link>,
     builder: &auto::Builder<TokioExecutor>,
     watcher: Watcher,
 ) where
@@ -207,13 +236,13 @@ async fn connection<I>(
 {
     let access_log = proxy.args.access_log;
     let svc = proxy.layer.layer(service_fn(move |req: Request<Incoming>| {
-        let forwarder = Arc::clone(&forwarder);
+        let (forwarder, link) = (Arc::clone(&forwarder), Arc::clone(&link));
         async move {
             if !access_log {
-                return Ok::<_, Infallible>(forwarder.forward(req, peer).await);
+                return Ok::<_, Infallible>(forwarder.forward(req, peer, &link).await);
             }
             let (start, method, path) = (Instant::now(), req.method().clone(), req.uri().path().to_owned());
-            let res = forwarder.forward(req, peer).await;
+            let res = forwarder.forward(req, peer, &link).await;
             let ms = start.elapsed().as_secs_f64() * 1e3;
             tracing::info!(target: "access", %peer, %method, path = %path, status = res.status().as_u16(), ms = format_args!("{ms:.1}"));
             Ok(res)

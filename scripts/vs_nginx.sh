@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The oauth-metadata-repair binary against the nginx recipe it replaces, side
+# by side in one run, both in front of the same static upstream (the
+# load_server example without the layer), driven by wrk on loopback.
+#
+# nginx gets the usual recipe: proxy_pass to a keepalive upstream with
+# proxy_http_version 1.1, Accept-Encoding cleared and sub_filter adding
+# "none" on the discovery location; both proxies set X-Forwarded-*.
+# Both run one worker on the same core; wrk and the upstream share the other.
+#
+#   bash scripts/vs_nginx.sh            # 3 rounds x 5 s per route and proxy
+#   ROUNDS=5 DURATION=10 bash scripts/vs_nginx.sh
+#
+# Bounded: every wrk run lasts DURATION seconds (plus a hard timeout), all
+# servers listen on 127.0.0.1 only and are stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+CONNECTIONS=${CONNECTIONS:-32}
+UP_PORT=${UP_PORT:-18090}
+NGINX_PORT=${NGINX_PORT:-18091}
+OMR_PORT=${OMR_PORT:-18092}
+
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} from Debian's packages" >&2
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+cargo build --release --quiet --example load_server
+cargo build --release --quiet --features proxy --bin oauth-metadata-repair
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+proxy_cpu=(); other_cpu=()
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+  proxy_cpu=(taskset -c 1); other_cpu=(taskset -c 0)
+fi
+
+cat >"$work/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/body;
+  proxy_temp_path $work/proxy;
+  upstream backend { server 127.0.0.1:$UP_PORT; keepalive 64; }
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_set_header Host \$proxy_host;
+  proxy_set_header X-Forwarded-For \$remote_addr;
+  proxy_set_header X-Forwarded-Host \$http_host;
+  proxy_set_header X-Forwarded-Proto \$scheme;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { proxy_pass http://backend; }
+    location = /.well-known/oauth-authorization-server {
+      proxy_pass http://backend;
+      proxy_set_header Accept-Encoding "";
+      sub_filter_types application/json;
+      sub_filter '"client_secret_basic"]' '"client_secret_basic", "none"]';
+    }
+  }
+}
+EOF
+
+"${other_cpu[@]}" target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)
+"${proxy_cpu[@]}" "$nginx_bin" -c "$work/nginx.conf" -e "$work/error.log" & pids+=($!)
+RUST_LOG=warn "${proxy_cpu[@]}" target/release/oauth-metadata-repair --workers 1 \
+  --listen "127.0.0.1:$OMR_PORT" --upstream "http://127.0.0.1:$UP_PORT" & pids+=($!)
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "server on port $1 did not start" >&2; exit 1
+}
+wait_port "$UP_PORT"; wait_port "$NGINX_PORT"; wait_port "$OMR_PORT"
+
+# Both must actually repair before their speed means anything.
+for port in "$NGINX_PORT" "$OMR_PORT"; do
+  body=$(curl -sf "http://127.0.0.1:$port/.well-known/oauth-authorization-server" 2>/dev/null \
+    || python3 -c "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1]).read().decode())" \
+         "http://127.0.0.1:$port/.well-known/oauth-authorization-server")
+  grep -q '"none"' <<<"$body" || { echo "port $port did not repair: $body" >&2; exit 1; }
+done
+
+p99_us() {
+  awk '$1 == "99%" {
+    v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
+    if (unit == "us") f = 1; else if (unit == "ms") f = 1000; else if (unit == "s") f = 1000000; else f = 1;
+    printf "%.0f", v * f }'
+}
+rps() { awk '$1 == "Requests/sec:" { printf "%.0f", $2 }'; }
+
+run() { # port path -> "rps p99us"
+  local out
+  out=$(timeout $((DURATION + 20)) "${other_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$1$2")
+  if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "wrk reported errors:" >&2; echo "$out" >&2; exit 1; fi
+  echo "$(rps <<<"$out") $(p99_us <<<"$out")"
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "| route | nginx req/s | oauth-metadata-repair req/s | ratio | nginx p99 | oauth-metadata-repair p99 | p99 ratio |"
+echo "|---|---|---|---|---|---|---|"
+for path in /.well-known/oauth-authorization-server /api/items /download; do
+  n_rps=""; o_rps=""; n_p99=""; o_p99=""
+  for round in $(seq 1 "$ROUNDS"); do
+    if (( round % 2 )); then order="n o"; else order="o n"; fi
+    for v in $order; do
+      if [ "$v" = n ]; then read -r r p < <(run "$NGINX_PORT" "$path"); n_rps+=" $r"; n_p99+=" $p";
+      else read -r r p < <(run "$OMR_PORT" "$path"); o_rps+=" $r"; o_p99+=" $p"; fi
+    done
+  done
+  awk -v path="$path" -v nr="$(median <<<"$n_rps")" -v orr="$(median <<<"$o_rps")" \
+      -v np="$(median <<<"$n_p99")" -v op="$(median <<<"$o_p99")" 'BEGIN {
+    printf "| `%s` | %.0f | %.0f | %.2f | %.0f µs | %.0f µs | %.2f |\n", path, nr, orr, orr/nr, np, op, op/np }'
+done
+echo
+echo "medians of $ROUNDS rounds x ${DURATION}s per route and proxy, wrk -t1 -c$CONNECTIONS, $(nproc) cores${proxy_cpu:+ (both proxies on core 1; wrk and the upstream on core 0)}; $("$nginx_bin" -v 2>&1)"
