@@ -72,14 +72,19 @@
 //! Parsing into `serde_json::Value` and serialising again reorders keys,
 //! respells numbers and escapes, and drops the whitespace; clients that
 //! compare the `issuer` byte for byte or verify `signed_metadata` can break.
-//! This crate validates the whole document with its own scanner and inserts
-//! the missing element in place: the output is the input plus the inserted
-//! bytes, with the upstream's own separator and indentation.
+//! This crate reads the document with `serde_json` too, but keeps each
+//! top-level value as a [`RawValue`](https://docs.rs/serde_json/latest/serde_json/value/struct.RawValue.html),
+//! a slice of the input, and inserts the missing element in place: the
+//! output is the input plus the inserted bytes, with the upstream's own
+//! separator and indentation. What `serde_json` refuses is left alone.
 //!
 //! # Feature flags
 //!
 //! - `tracing`: one `INFO` event per repaired document and one `DEBUG`
 //!   event, with the reason, for each discovery response left alone.
+//! - `proxy`: builds the `oauth-metadata-repair` reverse proxy binary
+//!   (`cargo install oauth-metadata-repair --features proxy`); the library
+//!   itself does not use it.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

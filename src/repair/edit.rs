@@ -44,7 +44,8 @@ impl Repairer {
             return Err(Skip::SignedMetadata);
         }
         let style = Style::of(doc, &obj);
-        let (mut inserts, mut fields, mut new_members) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut inserts, mut fields) = (Vec::new(), Vec::new());
+        let mut added = Vec::new();
         let mut shape_problem = None;
         for (i, rule) in self.rules.iter().enumerate() {
             let field = rule.field();
@@ -53,8 +54,7 @@ impl Repairer {
             }
             let group = || self.rules[i..].iter().filter(|r| r.field() == field);
             let Some(value) = find(field) else {
-                if let Some(m) = self.new_member(doc, &obj, field, group(), style) {
-                    new_members.push(m);
+                if self.new_member(doc, &obj, field, group(), style, &mut added) {
                     fields.push(rule.field_cow());
                 }
                 continue;
@@ -70,22 +70,11 @@ impl Repairer {
                 }
             }
         }
-        if !new_members.is_empty() {
-            // Added after the last member with its indent, after any edit
-            // that ends at the same offset (the sort below is stable).
-            let (at, lead) = match &obj.last {
-                Some(last) => (last.value.end, Some(&doc[last.lead..last.key.start])),
-                None => (obj.open + 1, None),
-            };
-            let mut text = Vec::new();
-            for (n, member) in new_members.iter().enumerate() {
-                if lead.is_some() || n > 0 {
-                    text.push(b',');
-                }
-                text.extend_from_slice(lead.unwrap_or_default());
-                text.extend_from_slice(member);
-            }
-            inserts.push((at, Bytes::from(text)));
+        if !added.is_empty() {
+            // After the last member, and after any edit that ends at the
+            // same offset (the sort below is stable).
+            let at = obj.last.as_ref().map_or(obj.open + 1, |l| l.value.end);
+            inserts.push((at, Bytes::from(added)));
         }
         if inserts.is_empty() {
             return Err(shape_problem.map_or(Skip::AlreadyCompliant, |field| {
@@ -172,8 +161,9 @@ impl Repairer {
         Some(edits)
     }
 
-    /// `"field": [defaults + values]` for an absent field, spelled like the
-    /// last member (its colon spacing), or `None` when nothing is to be added.
+    /// Appends `, "field": [defaults + values]` for an absent field to
+    /// `text`, spelled like the last member (its indent and colon spacing);
+    /// false when nothing is to be added.
     fn new_member<'r, S>(
         &self,
         doc: &[u8],
@@ -181,17 +171,25 @@ impl Repairer {
         field: &str,
         rules: impl Iterator<Item = &'r Rule> + Clone,
         style: Style,
-    ) -> Option<Vec<u8>> {
-        let defaults: &[Cow<'static, str>] = rules.clone().find_map(|r| match r.absent() {
+        text: &mut Vec<u8>,
+    ) -> bool {
+        let defaults = rules.clone().find_map(|r| match r.absent() {
             WhenAbsent::Assume(d) => Some(d.as_slice()),
             WhenAbsent::Leave => None,
-        })?;
+        });
+        let Some(defaults) = defaults else { return false };
         let missing = Self::missing(rules, |v| defaults.iter().any(|d| d == v));
         if missing.is_empty() {
-            return None;
+            return false;
         }
-        let mut text = Vec::new();
-        push_json_string(&mut text, field);
+        text.reserve(96);
+        if obj.last.is_some() || !text.is_empty() {
+            text.push(b',');
+        }
+        if let Some(last) = &obj.last {
+            text.extend_from_slice(&doc[last.lead..last.key.start]);
+        }
+        push_json_string(text, field);
         match &obj.last {
             Some(last) => text.extend_from_slice(&doc[last.key.end..last.value.start]),
             None => text.push(b':'),
@@ -199,11 +197,11 @@ impl Repairer {
         text.push(b'[');
         let defaults = defaults.iter().map(AsRef::as_ref);
         match self.placement {
-            Placement::Append => style.push_list(&mut text, defaults.chain(missing)),
-            Placement::Prepend => style.push_list(&mut text, missing.into_iter().chain(defaults)),
+            Placement::Append => style.push_list(text, defaults.chain(missing)),
+            Placement::Prepend => style.push_list(text, missing.into_iter().chain(defaults)),
         }
         text.push(b']');
-        Some(text)
+        true
     }
 }
 
@@ -241,8 +239,14 @@ impl Style {
     }
 }
 
-/// Appends `s` as a JSON string; `serde_json` does the escaping.
+/// Appends `s` as a JSON string; `serde_json` escapes what needs it.
 fn push_json_string(out: &mut Vec<u8>, s: &str) {
-    // Writing a `&str` into a `Vec` cannot fail.
-    let _ = serde_json::to_writer(out, s);
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a `&str` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(out, s);
+    }
 }

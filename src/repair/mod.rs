@@ -1,6 +1,10 @@
 //! The repair itself: document bytes in, repaired bytes or the reason why not
 //! out. No HTTP here, so it can be tested, benchmarked and fuzzed alone.
 //!
+//! `serde_json` reads the document (each top-level value as a `RawValue`,
+//! a slice of the input, so nothing is rebuilt); this module only decides
+//! which bytes to insert where.
+//!
 //! ```
 //! use oauth_metadata_repair::repair::Repairer;
 //!
@@ -191,9 +195,12 @@ impl Repaired {
 pub enum Skip {
     /// Every rule is already satisfied.
     AlreadyCompliant,
-    /// Not valid JSON (RFC 8259); `offset` is where the grammar broke.
+    /// Not JSON as `serde_json` reads it (RFC 8259, UTF-8 included; a key
+    /// that is an unpaired surrogate escape is refused too); `offset` is
+    /// where reading stopped.
     NotJson {
-        /// Byte offset of the first offending byte.
+        /// Byte offset where `serde_json` stopped, or of the first invalid
+        /// UTF-8 byte; the input's length when it ended too early.
         offset: usize,
     },
     /// Valid JSON, but the top-level value is not an object.

@@ -118,7 +118,7 @@ impl<'de, S: AsRef<str>> Visitor<'de> for Object<'de, S> {
                 return Err(A::Error::custom("a slice outside the document"));
             };
             let token = &self.text[key.clone()];
-            let escaped = token.bytes().any(|c| c == b'\\');
+            let escaped = token.as_bytes().contains(&b'\\');
             self.escaped_key |= escaped;
             let inner = token
                 .get(1..token.len().saturating_sub(1))

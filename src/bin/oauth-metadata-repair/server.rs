@@ -4,7 +4,7 @@
 //! connections, so no lock is shared on the request path.
 
 use super::cli::{Args, ExtraRule};
-use super::forward::{Chain, Forwarder};
+use super::forward::{Chain, Forwarder, Peer};
 use super::tls;
 use super::upstream::{Idle, Link};
 use http::uri::Scheme;
@@ -132,6 +132,19 @@ impl Proxy {
     }
 }
 
+/// One client connection: where its requests go and who sent them.
+struct Here {
+    forwarder: Arc<Forwarder>,
+    link: Link,
+    peer: Peer,
+}
+
+impl Here {
+    async fn forward(&self, req: Request<Incoming>) -> http::Response<super::forward::ProxyBody> {
+        self.forwarder.forward(req, &self.peer, &self.link).await
+    }
+}
+
 /// What a worker's links to the upstream share.
 struct Upstreams {
     idle: Arc<Idle>,
@@ -196,11 +209,11 @@ pub(crate) async fn serve(
             Arc::clone(&forwarder),
             Arc::clone(&builder),
         );
-        let link = Arc::new(Link::new(
+        let link = Link::new(
             Arc::clone(&upstream.idle),
             upstream.connector.clone(),
             upstream.base.clone(),
-        ));
+        );
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _permit = permit;
@@ -228,22 +241,29 @@ async fn connection<I>(
     peer: SocketAddr,
     proxy: &Proxy,
     forwarder: Arc<Forwarder>,
-    link: Arc<Link>,
+    link: Link,
     builder: &auto::Builder<TokioExecutor>,
     watcher: Watcher,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let access_log = proxy.args.access_log;
+    // Built once per connection: one reference count per request.
+    let here = Arc::new(Here {
+        forwarder,
+        link,
+        peer: Peer::new(peer),
+    });
     let svc = proxy.layer.layer(service_fn(move |req: Request<Incoming>| {
-        let (forwarder, link) = (Arc::clone(&forwarder), Arc::clone(&link));
+        let here = Arc::clone(&here);
         async move {
             if !access_log {
-                return Ok::<_, Infallible>(forwarder.forward(req, peer, &link).await);
+                return Ok::<_, Infallible>(here.forward(req).await);
             }
             let (start, method, path) = (Instant::now(), req.method().clone(), req.uri().path().to_owned());
-            let res = forwarder.forward(req, peer, &link).await;
+            let res = here.forward(req).await;
             let ms = start.elapsed().as_secs_f64() * 1e3;
+            let peer = here.peer.addr;
             tracing::info!(target: "access", %peer, %method, path = %path, status = res.status().as_u16(), ms = format_args!("{ms:.1}"));
             Ok(res)
         }
