@@ -177,7 +177,9 @@ impl Repairer {
             WhenAbsent::Assume(d) => Some(d.as_slice()),
             WhenAbsent::Leave => None,
         });
-        let Some(defaults) = defaults else { return false };
+        let Some(defaults) = defaults else {
+            return false;
+        };
         let missing = Self::missing(rules, |v| defaults.iter().any(|d| d == v));
         if missing.is_empty() {
             return false;
