@@ -3,15 +3,17 @@ registration with token_endpoint_auth_method "none", authorization code with
 PKCE S256, token exchange and refresh, all without a client secret. Every step
 is asserted; a failure names its step and exits 1.
 
-    python public_client.py AS_URL [DIRECT_AS_URL]
+    python public_client.py AS_URL [DIRECT_AS_URL] [--mcp MCP_URL]
 
 AS_URL is where the client discovers the server (the proxy). DIRECT_AS_URL,
 if given, is the unproxied server: the script first checks that its document
-really lacks "none", proving the pinned SDK still has the bug.
+really lacks "none", proving the pinned SDK still has the bug. With --mcp,
+the access token then calls the `add` tool over Streamable HTTP (step 7).
 """
 
 import base64
 import hashlib
+import json
 import secrets
 import sys
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -33,9 +35,48 @@ def check(step, condition, why):
     print(f"ok   step {step}")
 
 
+def rpc(http, url, token, session, msg):
+    """One JSON-RPC message over Streamable HTTP; the answer, JSON or SSE."""
+    headers = {"authorization": f"Bearer {token}", "accept": "application/json, text/event-stream",
+               "mcp-protocol-version": "2025-06-18"}
+    if session:
+        headers["mcp-session-id"] = session
+    res = http.post(url, json=msg, headers=headers)
+    if "id" not in msg:
+        return res, None
+    if res.headers.get("content-type", "").startswith("text/event-stream"):
+        for line in res.text.splitlines():
+            if line.startswith("data:"):
+                data = json.loads(line[5:])
+                if data.get("id") == msg["id"]:
+                    return res, data
+        return res, None
+    return res, res.json() if res.content else None
+
+
+def call_tool(http, mcp_url, token):
+    res, init = rpc(http, mcp_url, token, None, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "strict", "version": "1"}}})
+    check("7 tool call", res.status_code == 200 and init and "result" in init, f"initialize: {res.status_code} {res.text[:200]}")
+    session = res.headers.get("mcp-session-id")
+    rpc(http, mcp_url, token, session, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+    res, out = rpc(http, mcp_url, token, session, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                                                   "params": {"name": "add", "arguments": {"a": 2, "b": 3}}})
+    text = "".join(c.get("text", "") for c in ((out or {}).get("result") or {}).get("content", []))
+    check("7 tool call", text.strip() == "5", f"tools/call answered {out}")
+    if session:
+        http.delete(mcp_url, headers={"authorization": f"Bearer {token}", "mcp-session-id": session})
+
+
 def main():
-    as_url = sys.argv[1].rstrip("/")
-    direct = sys.argv[2].rstrip("/") if len(sys.argv) > 2 else None
+    args = sys.argv[1:]
+    mcp_url = None
+    if "--mcp" in args:
+        i = args.index("--mcp")
+        mcp_url = args[i + 1]
+        del args[i:i + 2]
+    as_url = args[0].rstrip("/")
+    direct = args[1].rstrip("/") if len(args) > 1 else None
     http = httpx.Client(timeout=10.0, follow_redirects=False)
 
     if direct:
@@ -111,6 +152,8 @@ def main():
     refreshed = res.json()
     check("6 refresh without secret", refreshed.get("access_token") not in (None, tokens["access_token"]),
           f"no new access token: {refreshed}")
+    if mcp_url:
+        call_tool(http, mcp_url, refreshed["access_token"])
     print("public-client login through the proxy: all steps passed")
 
 
