@@ -10,6 +10,7 @@
 # servers listen on 127.0.0.1 only and are stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
@@ -39,32 +40,8 @@ fi
 "${server_cpu[@]}" "$bin" --listen "127.0.0.1:$BARE_PORT" >/dev/null & pids+=($!)
 "${server_cpu[@]}" "$bin" --listen "127.0.0.1:$LAYER_PORT" --layer >/dev/null & pids+=($!)
 
-wait_port() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "server on port $1 did not start" >&2; exit 1
-}
 wait_port "$BARE_PORT"; wait_port "$LAYER_PORT"
 
-# wrk's "99%  1.23ms" line, in microseconds.
-p99_us() {
-  awk '$1 == "99%" {
-    v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
-    if (unit == "us") f = 1; else if (unit == "ms") f = 1000; else if (unit == "s") f = 1000000; else f = 1;
-    printf "%.0f", v * f }'
-}
-rps() { awk '$1 == "Requests/sec:" { printf "%.0f", $2 }'; }
-
-run() { # port path -> "rps p99us"
-  local out
-  out=$(timeout $((DURATION + 20)) "${client_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$1$2")
-  if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "wrk reported errors:" >&2; echo "$out" >&2; exit 1; fi
-  echo "$(rps <<<"$out") $(p99_us <<<"$out")"
-}
-
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "| route | bare req/s | layered req/s | ratio | bare p99 | layered p99 | p99 ratio |"
 echo "|---|---|---|---|---|---|---|"

@@ -15,6 +15,7 @@
 # servers listen on 127.0.0.1 only and are stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
@@ -39,15 +40,14 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-proxy_cpu=(); other_cpu=()
+proxy_cpu=(); client_cpu=()
 if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
-  proxy_cpu=(taskset -c 1); other_cpu=(taskset -c 0)
+  proxy_cpu=(taskset -c 1); client_cpu=(taskset -c 0)
 fi
 
 cat >"$work/nginx.conf" <<EOF
@@ -80,18 +80,11 @@ http {
 }
 EOF
 
-"${other_cpu[@]}" target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)
+"${client_cpu[@]}" target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)
 "${proxy_cpu[@]}" "$nginx_bin" -c "$work/nginx.conf" -e "$work/error.log" & pids+=($!)
 RUST_LOG=warn "${proxy_cpu[@]}" target/release/oauth-metadata-repair --workers 1 \
   --listen "127.0.0.1:$OMR_PORT" --upstream "http://127.0.0.1:$UP_PORT" & pids+=($!)
 
-wait_port() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "server on port $1 did not start" >&2; exit 1
-}
 wait_port "$UP_PORT"; wait_port "$NGINX_PORT"; wait_port "$OMR_PORT"
 
 # Both must actually repair before their speed means anything.
@@ -102,22 +95,6 @@ for port in "$NGINX_PORT" "$OMR_PORT"; do
   grep -q '"none"' <<<"$body" || { echo "port $port did not repair: $body" >&2; exit 1; }
 done
 
-p99_us() {
-  awk '$1 == "99%" {
-    v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
-    if (unit == "us") f = 1; else if (unit == "ms") f = 1000; else if (unit == "s") f = 1000000; else f = 1;
-    printf "%.0f", v * f }'
-}
-rps() { awk '$1 == "Requests/sec:" { printf "%.0f", $2 }'; }
-
-run() { # port path -> "rps p99us"
-  local out
-  out=$(timeout $((DURATION + 20)) "${other_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$1$2")
-  if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "wrk reported errors:" >&2; echo "$out" >&2; exit 1; fi
-  echo "$(rps <<<"$out") $(p99_us <<<"$out")"
-}
-
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "| route | nginx req/s | oauth-metadata-repair req/s | ratio | nginx p99 | oauth-metadata-repair p99 | p99 ratio |"
 echo "|---|---|---|---|---|---|---|"
