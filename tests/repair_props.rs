@@ -138,7 +138,7 @@ proptest! {
         }
     }
 
-    /// Mutated documents: the scanner accepts exactly what serde_json does,
+    /// Mutated documents: the repair accepts exactly what serde_json does,
     /// and any repaired output is JSON again.
     #[test]
     fn validation_agrees_with_serde_json(
