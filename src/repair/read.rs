@@ -149,10 +149,14 @@ impl<'de, S: AsRef<str>> Visitor<'de> for Object<'de, S> {
 impl<S> Object<'_, S> {
     /// Where `raw`, a slice of the document, lies in it.
     fn range(&self, raw: &RawValue) -> Option<Range<usize>> {
-        let raw = raw.get();
-        let at = (raw.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize)?;
-        (at + raw.len() <= self.text.len()).then_some(at..at + raw.len())
+        range_in(self.text, raw.get())
     }
+}
+
+/// Where `part`, a slice of `whole`, lies in it.
+fn range_in(whole: &str, part: &str) -> Option<Range<usize>> {
+    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (at + part.len() <= whole.len()).then_some(at..at + part.len())
 }
 
 /// The elements of an array value, which must all be strings.
@@ -169,12 +173,11 @@ pub(crate) struct StringArray {
 pub(crate) fn string_array(text: &str, value: Range<usize>) -> Option<StringArray> {
     let array = text.get(value.clone())?;
     let elements: Vec<&RawValue> = serde_json::from_str(array).ok()?;
-    let base = array.as_ptr() as usize;
     let elements = elements
         .iter()
         .map(|e| {
-            let at = (e.get().as_ptr() as usize).checked_sub(base)? + value.start;
-            e.get().starts_with('"').then_some(at..at + e.get().len())
+            let at = range_in(text, e.get())?;
+            e.get().starts_with('"').then_some(at)
         })
         .collect::<Option<_>>()?;
     Some(StringArray {

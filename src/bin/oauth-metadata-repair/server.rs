@@ -4,9 +4,9 @@
 //! connections, so no lock is shared on the request path.
 
 use super::cli::{Args, ExtraRule};
-use super::forward::{Chain, Forwarder, Peer};
+use super::forward::{Forwarder, Peer};
 use super::tls;
-use super::upstream::{Idle, Link};
+use super::upstream::{Chain, Idle, Link};
 use http::uri::Scheme;
 use http::{HeaderValue, Request};
 use hyper::body::Incoming;

@@ -47,8 +47,8 @@ pub(crate) enum LinkError {
 impl std::fmt::Display for LinkError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Connect(e) => write!(f, "connect: {}", super::forward::Chain(&**e)),
-            Self::Http(e) => write!(f, "{}", super::forward::Chain(e)),
+            Self::Connect(e) => write!(f, "connect: {}", Chain(&**e)),
+            Self::Http(e) => write!(f, "{}", Chain(e)),
         }
     }
 }
@@ -146,5 +146,20 @@ impl Drop for Link {
         if let Some(sender) = self.sender.get_mut().ok().and_then(Option::take) {
             self.idle.give(sender);
         }
+    }
+}
+
+/// An error and its sources on one line.
+pub(crate) struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
     }
 }
