@@ -29,3 +29,29 @@ run() {
 
 # The median of whitespace-separated numbers on stdin.
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# compare A_NAME A_PORT B_NAME B_PORT PATH...: a Markdown table of median
+# requests/s and p99 over ROUNDS rounds per path, B relative to A. The order
+# alternates so neither side always runs on a warmer machine; medians keep
+# one disturbed round from moving the result. A wrk error stops the script.
+compare() {
+  local an=$1 ap=$2 bn=$3 bp=$4 path round side res r p
+  shift 4
+  echo "| route | $an req/s | $bn req/s | ratio | $an p99 | $bn p99 | p99 ratio |"
+  echo "|---|---|---|---|---|---|---|"
+  for path in "$@"; do
+    local a_rps="" b_rps="" a_p99="" b_p99=""
+    for round in $(seq 1 "$ROUNDS"); do
+      for side in $( (( round % 2 )) && echo "a b" || echo "b a"); do
+        if [ "$side" = a ]; then
+          res=$(run "$ap" "$path"); read -r r p <<<"$res"; a_rps+=" $r"; a_p99+=" $p"
+        else
+          res=$(run "$bp" "$path"); read -r r p <<<"$res"; b_rps+=" $r"; b_p99+=" $p"
+        fi
+      done
+    done
+    awk -v path="$path" -v ar="$(median <<<"$a_rps")" -v br="$(median <<<"$b_rps")" \
+        -v ap="$(median <<<"$a_p99")" -v bp="$(median <<<"$b_p99")" 'BEGIN {
+      printf "| `%s` | %.0f | %.0f | %.3f | %.0f µs | %.0f µs | %.2f |\n", path, ar, br, br/ar, ap, bp, bp/ap }'
+  done
+}

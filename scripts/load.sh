@@ -43,22 +43,6 @@ fi
 wait_port "$BARE_PORT"; wait_port "$LAYER_PORT"
 
 
-echo "| route | bare req/s | layered req/s | ratio | bare p99 | layered p99 | p99 ratio |"
-echo "|---|---|---|---|---|---|---|"
-for path in /api/items /download /.well-known/oauth-authorization-server; do
-  b_rps=""; l_rps=""; b_p99=""; l_p99=""
-  for round in $(seq 1 "$ROUNDS"); do
-    # Alternate the order so neither variant always runs on a warmer machine.
-    if (( round % 2 )); then order="b l"; else order="l b"; fi
-    for v in $order; do
-      if [ "$v" = b ]; then read -r r p < <(run "$BARE_PORT" "$path"); b_rps+=" $r"; b_p99+=" $p";
-      else read -r r p < <(run "$LAYER_PORT" "$path"); l_rps+=" $r"; l_p99+=" $p"; fi
-    done
-  done
-  # Medians over the rounds: one disturbed round does not move them.
-  awk -v path="$path" -v br="$(median <<<"$b_rps")" -v lr="$(median <<<"$l_rps")" \
-      -v bp="$(median <<<"$b_p99")" -v lp="$(median <<<"$l_p99")" 'BEGIN {
-    printf "| `%s` | %.0f | %.0f | %.3f | %.0f µs | %.0f µs | %.2f |\n", path, br, lr, lr/br, bp, lp, lp/bp }'
-done
+compare bare "$BARE_PORT" layered "$LAYER_PORT" /api/items /download /.well-known/oauth-authorization-server
 echo
 echo "medians of $ROUNDS rounds x ${DURATION}s per route and variant, wrk -t1 -c$CONNECTIONS, $(nproc) cores${client_cpu:+ (wrk and servers pinned to separate cores)}"

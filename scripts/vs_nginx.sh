@@ -96,20 +96,7 @@ for port in "$NGINX_PORT" "$OMR_PORT"; do
 done
 
 
-echo "| route | nginx req/s | oauth-metadata-repair req/s | ratio | nginx p99 | oauth-metadata-repair p99 | p99 ratio |"
-echo "|---|---|---|---|---|---|---|"
-for path in /.well-known/oauth-authorization-server /api/items /download; do
-  n_rps=""; o_rps=""; n_p99=""; o_p99=""
-  for round in $(seq 1 "$ROUNDS"); do
-    if (( round % 2 )); then order="n o"; else order="o n"; fi
-    for v in $order; do
-      if [ "$v" = n ]; then read -r r p < <(run "$NGINX_PORT" "$path"); n_rps+=" $r"; n_p99+=" $p";
-      else read -r r p < <(run "$OMR_PORT" "$path"); o_rps+=" $r"; o_p99+=" $p"; fi
-    done
-  done
-  awk -v path="$path" -v nr="$(median <<<"$n_rps")" -v orr="$(median <<<"$o_rps")" \
-      -v np="$(median <<<"$n_p99")" -v op="$(median <<<"$o_p99")" 'BEGIN {
-    printf "| `%s` | %.0f | %.0f | %.2f | %.0f µs | %.0f µs | %.2f |\n", path, nr, orr, orr/nr, np, op, op/np }'
-done
+compare nginx "$NGINX_PORT" oauth-metadata-repair "$OMR_PORT" \
+  /.well-known/oauth-authorization-server /api/items /download
 echo
 echo "medians of $ROUNDS rounds x ${DURATION}s per route and proxy, wrk -t1 -c$CONNECTIONS, $(nproc) cores${proxy_cpu:+ (both proxies on core 1; wrk and the upstream on core 0)}; $("$nginx_bin" -v 2>&1)"

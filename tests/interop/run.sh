@@ -29,6 +29,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
+. scripts/lib.sh # wait_port
 cache=target/interop
 mkdir -p "$cache"
 
@@ -75,13 +76,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 free_port() { "$client_py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() {
-  for _ in $(seq 1 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "FAIL: nothing listens on 127.0.0.1:$1 after 30 s" >&2; return 1
-}
 
 # One client run: prints its JSON line ({"method","secret","login","tool"}).
 run_client() { # CLIENT BASE_URL
