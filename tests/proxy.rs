@@ -463,3 +463,56 @@ async fn forwarding_headers_from_clients_are_replaced_unless_trusted() {
         "{seen}"
     );
 }
+
+/// The library's settings reach the layer through the flags: extra rules,
+/// placement, extra discovery paths and the no-transform switch.
+#[tokio::test]
+async fn the_repair_flags_take_effect() {
+    use oauth_metadata_repair::repair::{Placement, Repairer, Rule};
+    let app = Router::new()
+        .route(
+            "/meta/as.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], MCP_SDK_DOC) }),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "application/json"),
+                        (header::CACHE_CONTROL, "no-transform"),
+                    ],
+                    MCP_SDK_DOC,
+                )
+            }),
+        );
+    let up = harness::serve_app(app).await;
+    let flags = [
+        "--rule",
+        "revocation",
+        "--prepend",
+        "--path",
+        "/meta/as.json",
+        "--repair-no-transform",
+    ];
+    let proxy = harness::start_proxy_with(&format!("http://{up}"), &flags).await;
+    let want = Repairer::new()
+        .rule(Rule::revocation_endpoint_none())
+        .placement(Placement::Prepend)
+        .repair(MCP_SDK_DOC.as_bytes())
+        .unwrap();
+    assert!(std::str::from_utf8(want.as_bytes())
+        .unwrap()
+        .contains(r#"["none","client_secret_post""#));
+    for path in ["/meta/as.json", "/.well-known/oauth-authorization-server"] {
+        let res = harness::client()
+            .request(
+                Request::get(format!("http://{}{path}", proxy.addr))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(text(res).await.as_bytes(), want.as_bytes(), "{path}");
+    }
+}

@@ -116,16 +116,19 @@ async fn tls_get(
     )
 }
 
+/// The proxy serving HTTPS with a fresh certificate, in front of the app.
+async fn tls_proxy(name: &str) -> (TestCert, harness::RunningProxy) {
+    let up = harness::serve_app(upstream_app()).await;
+    let cert = TestCert::new(name);
+    let (c, k) = (cert.path("cert.pem"), cert.path("key.pem"));
+    let flags = ["--tls-cert", &c, "--tls-key", &k];
+    let proxy = harness::start_proxy_with(&format!("http://{up}"), &flags).await;
+    (cert, proxy)
+}
+
 #[tokio::test]
 async fn terminates_tls_for_http1_and_http2_clients() {
-    let up = harness::serve_app(upstream_app()).await;
-    let cert = TestCert::new("server");
-    let (c, k) = (cert.path("cert.pem"), cert.path("key.pem"));
-    let proxy = harness::start_proxy_with(
-        &format!("http://{up}"),
-        &["--tls-cert", &c, "--tls-key", &k],
-    )
-    .await;
+    let (cert, proxy) = tls_proxy("server").await;
     for (alpn, version) in [
         (&b"http/1.1"[..], Version::HTTP_11),
         (b"h2", Version::HTTP_2),
@@ -156,14 +159,8 @@ async fn terminates_tls_for_http1_and_http2_clients() {
 #[tokio::test]
 async fn forwards_to_an_https_upstream_it_was_told_to_trust() {
     // The upstream: a TLS-terminating proxy in front of the plain app.
-    let app = harness::serve_app(upstream_app()).await;
-    let cert = TestCert::new("upstream");
-    let (c, k) = (cert.path("cert.pem"), cert.path("key.pem"));
-    let tls_up = harness::start_proxy_with(
-        &format!("http://{app}"),
-        &["--tls-cert", &c, "--tls-key", &k],
-    )
-    .await;
+    let (cert, tls_up) = tls_proxy("upstream").await;
+    let c = cert.path("cert.pem");
     let url = format!("https://localhost:{}", tls_up.addr.port());
 
     let trusting = harness::start_proxy_with(&url, &["--upstream-ca", &c]).await;
