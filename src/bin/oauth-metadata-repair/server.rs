@@ -6,7 +6,7 @@
 use super::cli::{Args, ExtraRule};
 use super::forward::{Forwarder, Peer};
 use super::tls;
-use super::upstream::{Chain, Idle, Link};
+use super::upstream::{Chain, Link, Origin};
 use http::uri::Scheme;
 use http::{HeaderValue, Request};
 use hyper::body::Incoming;
@@ -104,13 +104,13 @@ impl Proxy {
     }
 
     /// A forwarder with a connection pool of its own, for one worker.
-    fn forwarder(&self) -> Forwarder {
+    fn forwarder(&self, connector: HttpsConnector<HttpConnector>) -> Forwarder {
         Forwarder {
             client: Client::builder(TokioExecutor::new())
                 .timer(TokioTimer::new())
                 .pool_timer(TokioTimer::new())
                 .pool_idle_timeout(Duration::from_secs(60))
-                .build(self.connector()),
+                .build(connector),
             upstream: self.args.upstream.clone(),
             host: self.host.clone(),
             served: if self.tls.is_some() {
@@ -145,13 +145,6 @@ impl Here {
     }
 }
 
-/// What a worker's links to the upstream share.
-struct Upstreams {
-    idle: Arc<Idle>,
-    connector: HttpsConnector<HttpConnector>,
-    base: http::Uri,
-}
-
 /// Serves `listener` until `shutdown` resolves, then gives in-flight
 /// requests `--drain-timeout` to finish.
 pub(crate) async fn serve(
@@ -159,17 +152,15 @@ pub(crate) async fn serve(
     proxy: Arc<Proxy>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let forwarder = Arc::new(proxy.forwarder());
-    let upstream = Upstreams {
-        idle: Arc::new(Idle::default()),
-        connector: proxy.connector(),
-        base: http::Uri::builder()
-            .scheme(proxy.args.upstream.scheme.clone())
-            .authority(proxy.args.upstream.authority.clone())
-            .path_and_query("/")
-            .build()
-            .unwrap_or_default(),
-    };
+    let connector = proxy.connector();
+    let forwarder = Arc::new(proxy.forwarder(connector.clone()));
+    let base = http::Uri::builder()
+        .scheme(proxy.args.upstream.scheme.clone())
+        .authority(proxy.args.upstream.authority.clone())
+        .path_and_query("/")
+        .build()
+        .unwrap_or_default();
+    let origin = Arc::new(Origin::new(connector, base));
     let client_timeout = Duration::from_secs(proxy.args.client_timeout);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -209,11 +200,7 @@ pub(crate) async fn serve(
             Arc::clone(&forwarder),
             Arc::clone(&builder),
         );
-        let link = Link::new(
-            Arc::clone(&upstream.idle),
-            upstream.connector.clone(),
-            upstream.base.clone(),
-        );
+        let link = Link::new(Arc::clone(&origin));
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _permit = permit;

@@ -10,16 +10,30 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use std::sync::{Arc, Mutex};
 use tower::Service;
 
-/// Idle upstream connections of one worker.
-#[derive(Debug, Default)]
-pub(crate) struct Idle(Mutex<Vec<SendRequest<Incoming>>>);
+/// One worker's way to the upstream: where it is, how to connect, and the
+/// idle connections its client connections handed back.
+#[derive(Debug)]
+pub(crate) struct Origin {
+    connector: HttpsConnector<HttpConnector>,
+    /// `scheme://authority/` of the upstream, to connect to.
+    base: http::Uri,
+    idle: Mutex<Vec<SendRequest<Incoming>>>,
+}
 
 /// Most idle upstream connections a worker keeps (as nginx's `keepalive`).
 const MAX_IDLE: usize = 64;
 
-impl Idle {
+impl Origin {
+    pub(crate) fn new(connector: HttpsConnector<HttpConnector>, base: http::Uri) -> Self {
+        Self {
+            connector,
+            base,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
     fn take(&self) -> Option<SendRequest<Incoming>> {
-        let mut idle = self.0.lock().ok()?;
+        let mut idle = self.idle.lock().ok()?;
         while let Some(sender) = idle.pop() {
             if sender.is_ready() {
                 return Some(sender);
@@ -29,7 +43,7 @@ impl Idle {
     }
 
     fn give(&self, sender: SendRequest<Incoming>) {
-        if let Ok(mut idle) = self.0.lock() {
+        if let Ok(mut idle) = self.idle.lock() {
             if sender.is_ready() && idle.len() < MAX_IDLE {
                 idle.push(sender);
             }
@@ -57,23 +71,14 @@ impl std::fmt::Display for LinkError {
 #[derive(Debug)]
 pub(crate) struct Link {
     sender: Mutex<Option<SendRequest<Incoming>>>,
-    idle: Arc<Idle>,
-    connector: HttpsConnector<HttpConnector>,
-    /// `scheme://authority/` of the upstream, to connect to.
-    base: http::Uri,
+    origin: Arc<Origin>,
 }
 
 impl Link {
-    pub(crate) fn new(
-        idle: Arc<Idle>,
-        connector: HttpsConnector<HttpConnector>,
-        base: http::Uri,
-    ) -> Self {
+    pub(crate) fn new(origin: Arc<Origin>) -> Self {
         Self {
             sender: Mutex::new(None),
-            idle,
-            connector,
-            base,
+            origin,
         }
     }
 
@@ -120,14 +125,15 @@ impl Link {
                 return Some(sender);
             }
         }
-        self.idle.take()
+        self.origin.take()
     }
 
     async fn connect(&self) -> Result<SendRequest<Incoming>, LinkError> {
-        let io = self
+        let origin = &self.origin;
+        let io = origin
             .connector
             .clone()
-            .call(self.base.clone())
+            .call(origin.base.clone())
             .await
             .map_err(LinkError::Connect)?;
         let (sender, conn) = http1::Builder::new()
@@ -144,7 +150,7 @@ impl Link {
 impl Drop for Link {
     fn drop(&mut self) {
         if let Some(sender) = self.sender.get_mut().ok().and_then(Option::take) {
-            self.idle.give(sender);
+            self.origin.give(sender);
         }
     }
 }
