@@ -18,7 +18,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk from Debian's packages" >&2
   apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --quiet --features proxy --bin oauth-metadata-repair --example load_server
+cargo build --release --quiet -p oauth-metadata-repair-cli -p oauth-metadata-repair --bin oauth-metadata-repair --example load_server
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }

@@ -34,7 +34,7 @@ fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 cargo build --release --quiet --example load_server
-cargo build --release --quiet --features proxy --bin oauth-metadata-repair
+cargo build --release --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
 
 work=$(mktemp -d)
 pids=()

@@ -82,9 +82,10 @@
 //!
 //! - `tracing`: one `INFO` event per repaired document and one `DEBUG`
 //!   event, with the reason, for each discovery response left alone.
-//! - `proxy`: builds the `oauth-metadata-repair` reverse proxy binary
-//!   (`cargo install oauth-metadata-repair --features proxy`); the library
-//!   itself does not use it.
+//!
+//! The `oauth-metadata-repair` reverse proxy and checker are a separate
+//! crate, `oauth-metadata-repair-cli`, so this one pulls in no runtime, TLS
+//! or command-line parser.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

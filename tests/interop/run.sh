@@ -67,7 +67,7 @@ fi
 # ESM resolves packages from the script's own folder.
 cp "$here/ts_client.mjs" "$npm_dir/ts_client.mjs"
 
-cargo build --quiet --features proxy --bin oauth-metadata-repair
+cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
 proxy_bin=target/debug/oauth-metadata-repair
 
 pids=()

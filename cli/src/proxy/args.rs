@@ -17,19 +17,19 @@ use std::path::PathBuf;
 /// logged.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "oauth-metadata-repair", version, max_term_width = 100)]
-pub(crate) struct Args {
+pub struct Args {
     /// Address to listen on, e.g. 127.0.0.1:8080 or [::]:443.
     #[arg(long, env = "OMR_LISTEN", value_name = "ADDR")]
-    pub(crate) listen: SocketAddr,
+    pub listen: SocketAddr,
 
     /// Server to forward to: http://host:port or https://host:port, no path.
     #[arg(long, env = "OMR_UPSTREAM", value_name = "URL", value_parser = Upstream::parse)]
-    pub(crate) upstream: Upstream,
+    pub upstream: Upstream,
 
     /// Largest discovery document buffered for repair; a larger one passes
     /// through unchanged.
     #[arg(long, env = "OMR_MAX_BODY_BYTES", value_name = "N", default_value_t = oauth_metadata_repair::DEFAULT_MAX_BODY_BYTES)]
-    pub(crate) max_body_bytes: usize,
+    pub max_body_bytes: usize,
 
     /// Extra repairs besides "none" in token_endpoint_auth_methods_supported
     /// (repeat or separate with commas). s256 advertises PKCE S256: only for
@@ -40,12 +40,12 @@ pub(crate) struct Args {
         value_name = "RULE",
         value_delimiter = ','
     )]
-    pub(crate) rules: Vec<ExtraRule>,
+    pub rules: Vec<ExtraRule>,
 
     /// Put "none" first in the list instead of last, for clients that pick
     /// the first method.
     #[arg(long, env = "OMR_PREPEND")]
-    pub(crate) prepend: bool,
+    pub prepend: bool,
 
     /// Another path that serves a discovery document, besides the standard
     /// RFC 8414 and OpenID placements (repeat or separate with commas).
@@ -55,36 +55,36 @@ pub(crate) struct Args {
         value_name = "PATH",
         value_delimiter = ','
     )]
-    pub(crate) paths: Vec<String>,
+    pub paths: Vec<String>,
 
     /// Repair documents marked Cache-Control: no-transform too (by default
     /// they pass through, as RFC 9110 asks of intermediaries).
     #[arg(long, env = "OMR_REPAIR_NO_TRANSFORM")]
-    pub(crate) repair_no_transform: bool,
+    pub repair_no_transform: bool,
 
     /// Leave documents that carry signed_metadata alone.
     #[arg(long, env = "OMR_SKIP_SIGNED_METADATA")]
-    pub(crate) skip_signed_metadata: bool,
+    pub skip_signed_metadata: bool,
 
     /// PEM certificate chain: serve HTTPS (HTTP/1.1 and HTTP/2) with it.
     #[arg(long, env = "OMR_TLS_CERT", value_name = "FILE", requires = "tls_key")]
-    pub(crate) tls_cert: Option<PathBuf>,
+    pub tls_cert: Option<PathBuf>,
 
     /// PEM private key for --tls-cert.
     #[arg(long, env = "OMR_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
-    pub(crate) tls_key: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 
     /// PEM certificate(s) trusted for an https:// upstream, in addition to
     /// the public web roots.
     #[arg(long, env = "OMR_UPSTREAM_CA", value_name = "FILE")]
-    pub(crate) upstream_ca: Option<PathBuf>,
+    pub upstream_ca: Option<PathBuf>,
 
     /// Keep the X-Forwarded-For/-Host/-Proto and Forwarded headers that
     /// clients send (appending to X-Forwarded-For). Only when a proxy you
     /// trust sits in front: by default they are replaced by what this proxy
     /// saw, so a client cannot make the upstream advertise another host.
     #[arg(long, env = "OMR_TRUST_FORWARDED")]
-    pub(crate) trust_forwarded: bool,
+    pub trust_forwarded: bool,
 
     /// Seconds to wait for the upstream's response head before answering
     /// 504 (as nginx's proxy_read_timeout).
@@ -94,7 +94,7 @@ pub(crate) struct Args {
         value_name = "SECONDS",
         default_value_t = 60
     )]
-    pub(crate) upstream_timeout: u64,
+    pub upstream_timeout: u64,
 
     /// Seconds to wait for a connection to the upstream before answering 502.
     #[arg(
@@ -103,7 +103,7 @@ pub(crate) struct Args {
         value_name = "SECONDS",
         default_value_t = 10
     )]
-    pub(crate) connect_timeout: u64,
+    pub connect_timeout: u64,
 
     /// Seconds a client has to send a request head (also the TLS handshake),
     /// and that an idle keep-alive connection is kept open.
@@ -113,7 +113,7 @@ pub(crate) struct Args {
         value_name = "SECONDS",
         default_value_t = 30
     )]
-    pub(crate) client_timeout: u64,
+    pub client_timeout: u64,
 
     /// Most client connections served at once; more wait in the listen
     /// queue until one closes.
@@ -123,7 +123,7 @@ pub(crate) struct Args {
         value_name = "N",
         default_value_t = 1024
     )]
-    pub(crate) max_connections: usize,
+    pub max_connections: usize,
 
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(
@@ -132,21 +132,21 @@ pub(crate) struct Args {
         value_name = "SECONDS",
         default_value_t = 30
     )]
-    pub(crate) drain_timeout: u64,
+    pub drain_timeout: u64,
 
     /// Worker threads, each with its own listener and upstream connections
     /// [default: the number of CPUs].
     #[arg(long, env = "OMR_WORKERS", value_name = "N")]
-    pub(crate) workers: Option<usize>,
+    pub workers: Option<usize>,
 
     /// Log one line per request (method, path, status, time) at INFO.
     #[arg(long, env = "OMR_ACCESS_LOG")]
-    pub(crate) access_log: bool,
+    pub access_log: bool,
 }
 
 /// The optional repairs, by their command-line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ExtraRule {
+pub enum ExtraRule {
     /// "none" in revocation_endpoint_auth_methods_supported.
     Revocation,
     /// "none" in introspection_endpoint_auth_methods_supported.
@@ -157,14 +157,16 @@ pub(crate) enum ExtraRule {
 
 /// Where requests go: a scheme and an authority, nothing else.
 #[derive(Debug, Clone)]
-pub(crate) struct Upstream {
-    pub(crate) scheme: Scheme,
-    pub(crate) authority: Authority,
+pub struct Upstream {
+    /// `http` or `https`.
+    pub scheme: Scheme,
+    /// Host and port.
+    pub authority: Authority,
 }
 
 impl Upstream {
     /// `http://host:port` or `https://host:port`, without path or query.
-    pub(crate) fn parse(url: &str) -> Result<Self, String> {
+    pub fn parse(url: &str) -> Result<Self, String> {
         let uri: Uri = url.parse().map_err(|e| format!("not a URL: {e}"))?;
         let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
             return Err("expected http://host:port or https://host:port".into());

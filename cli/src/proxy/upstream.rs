@@ -13,7 +13,7 @@ use tower::Service;
 /// One worker's way to the upstream: where it is, how to connect, and the
 /// idle connections its client connections handed back.
 #[derive(Debug)]
-pub(crate) struct Origin {
+pub struct Origin {
     connector: HttpsConnector<HttpConnector>,
     /// `scheme://authority/` of the upstream, to connect to.
     base: http::Uri,
@@ -24,7 +24,8 @@ pub(crate) struct Origin {
 const MAX_IDLE: usize = 64;
 
 impl Origin {
-    pub(crate) fn new(connector: HttpsConnector<HttpConnector>, base: http::Uri) -> Self {
+    /// The upstream at `base`, reached through `connector`.
+    pub fn new(connector: HttpsConnector<HttpConnector>, base: http::Uri) -> Self {
         Self {
             connector,
             base,
@@ -53,8 +54,10 @@ impl Origin {
 
 /// Why a request did not reach the upstream or got no response head.
 #[derive(Debug)]
-pub(crate) enum LinkError {
+pub enum LinkError {
+    /// No connection could be made.
     Connect(Box<dyn std::error::Error + Send + Sync>),
+    /// The connection failed before a response head arrived.
     Http(hyper::Error),
 }
 
@@ -69,13 +72,14 @@ impl std::fmt::Display for LinkError {
 
 /// The upstream connection of one client connection.
 #[derive(Debug)]
-pub(crate) struct Link {
+pub struct Link {
     sender: Mutex<Option<SendRequest<Incoming>>>,
     origin: Arc<Origin>,
 }
 
 impl Link {
-    pub(crate) fn new(origin: Arc<Origin>) -> Self {
+    /// No connection yet; the first request takes one from `origin`.
+    pub fn new(origin: Arc<Origin>) -> Self {
         Self {
             sender: Mutex::new(None),
             origin,
@@ -85,7 +89,7 @@ impl Link {
     /// Sends `req` (its URI in origin form) and returns the response head. A
     /// request that found its kept connection closed before it was written
     /// is sent once more on a fresh one.
-    pub(crate) async fn send(
+    pub async fn send(
         &self,
         mut req: http::Request<Incoming>,
     ) -> Result<http::Response<Incoming>, LinkError> {
@@ -156,7 +160,8 @@ impl Drop for Link {
 }
 
 /// An error and its sources on one line.
-pub(crate) struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+#[allow(missing_debug_implementations)]
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
 
 impl std::fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

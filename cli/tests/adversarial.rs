@@ -4,8 +4,6 @@
 //! repaired, passed through byte for byte, or a body error; never a panic,
 //! never a truncated document served as complete, never a leaked task.
 
-#[path = "support/proxy_harness.rs"]
-mod harness;
 mod support;
 
 use axum::body::Body;
@@ -18,7 +16,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
-use support::{MCP_SDK_DOC, MCP_SDK_FIXED};
+use support::{harness, MCP_SDK_DOC, MCP_SDK_FIXED};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;

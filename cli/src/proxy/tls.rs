@@ -24,7 +24,7 @@ fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
 
 /// The server configuration for `--tls-cert` and `--tls-key`, offering
 /// HTTP/2 and HTTP/1.1 by ALPN.
-pub(crate) fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
+pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
     let certs = certificates(cert)?;
     let key = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| format!("cannot read a private key from {}: {e}", key.display()))?;
@@ -39,7 +39,7 @@ pub(crate) fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>
 }
 
 /// The client configuration for `https://` upstreams.
-pub(crate) fn client_config(extra_ca: Option<&Path>) -> Result<ClientConfig, String> {
+pub fn client_config(extra_ca: Option<&Path>) -> Result<ClientConfig, String> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = extra_ca {

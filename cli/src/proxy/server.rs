@@ -3,7 +3,7 @@
 //! spreads connections over them) and its own pool of upstream
 //! connections, so no lock is shared on the request path.
 
-use super::cli::{Args, ExtraRule};
+use super::args::{Args, ExtraRule};
 use super::forward::{Forwarder, Peer};
 use super::tls;
 use super::upstream::{Chain, Link, Origin};
@@ -32,7 +32,7 @@ use tower::{service_fn, Layer};
 
 /// The operator's extra discovery paths.
 #[derive(Debug, Clone)]
-pub(crate) struct ExtraPaths(Arc<[String]>);
+pub struct ExtraPaths(Arc<[String]>);
 
 impl DiscoveryPaths for ExtraPaths {
     fn is_discovery(&self, path: &str) -> bool {
@@ -41,7 +41,8 @@ impl DiscoveryPaths for ExtraPaths {
 }
 
 /// Everything the workers share, built once from the command line.
-pub(crate) struct Proxy {
+#[allow(missing_debug_implementations)] // holds TLS configurations
+pub struct Proxy {
     args: Args,
     layer: RepairMetadataLayer<Or<StandardPaths, ExtraPaths>>,
     tls: Option<TlsAcceptor>,
@@ -53,7 +54,7 @@ pub(crate) struct Proxy {
 impl Proxy {
     /// Checks the settings and reads the certificates: every startup error
     /// is found here, as one line.
-    pub(crate) fn new(args: Args) -> Result<Self, String> {
+    pub fn new(args: Args) -> Result<Self, String> {
         let mut layer = RepairMetadataLayer::new()
             .max_body_bytes(args.max_body_bytes)
             .repair_no_transform(args.repair_no_transform)
@@ -147,11 +148,7 @@ impl Here {
 
 /// Serves `listener` until `shutdown` resolves, then gives in-flight
 /// requests `--drain-timeout` to finish.
-pub(crate) async fn serve(
-    listener: TcpListener,
-    proxy: Arc<Proxy>,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn serve(listener: TcpListener, proxy: Arc<Proxy>, shutdown: impl Future<Output = ()>) {
     let connector = proxy.connector();
     let forwarder = Arc::new(proxy.forwarder(connector.clone()));
     let base = http::Uri::builder()
@@ -294,7 +291,7 @@ fn listeners(addr: SocketAddr, n: usize) -> Result<Vec<std::net::TcpListener>, S
 }
 
 /// Runs the proxy until SIGTERM or Ctrl-C.
-pub(crate) fn run(args: Args) -> Result<(), String> {
+pub fn run(args: Args) -> Result<(), String> {
     let workers = args
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))

@@ -2,7 +2,7 @@
 //! removed, forwarding headers set from what this proxy saw, 502 when the
 //! upstream cannot be reached, 504 when it does not answer in time.
 
-use super::cli::Upstream;
+use super::args::Upstream;
 use super::upstream::{Chain, Link};
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -17,19 +17,23 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 /// What the client gets back: the upstream's body, or one of ours.
-pub(crate) type ProxyBody = Either<Incoming, Full<Bytes>>;
+pub type ProxyBody = Either<Incoming, Full<Bytes>>;
 
 /// The upstream client of one worker, and how to address the upstream.
 #[derive(Debug, Clone)]
-pub(crate) struct Forwarder {
-    pub(crate) client: Client<HttpsConnector<HttpConnector>, Incoming>,
-    pub(crate) upstream: Upstream,
+pub struct Forwarder {
+    /// The pooled client, for HTTP/2 clients.
+    pub client: Client<HttpsConnector<HttpConnector>, Incoming>,
+    /// Where requests go.
+    pub upstream: Upstream,
     /// `Host` for upstream requests.
-    pub(crate) host: HeaderValue,
+    pub host: HeaderValue,
     /// The scheme clients use to reach this proxy.
-    pub(crate) served: Scheme,
-    pub(crate) trust_forwarded: bool,
-    pub(crate) upstream_timeout: Duration,
+    pub served: Scheme,
+    /// Keep the client's `X-Forwarded-*` and `Forwarded` (`--trust-forwarded`).
+    pub trust_forwarded: bool,
+    /// How long to wait for the upstream's response head (`--upstream-timeout`).
+    pub upstream_timeout: Duration,
 }
 
 /// Hop-by-hop fields (RFC 9110 §7.6.1), plus the proxy's own credentials.
@@ -50,7 +54,8 @@ const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 
-pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
+/// Removes the hop-by-hop fields and those `Connection` names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // Most messages have none: one pass over the few names present is
     // cheaper than eight lookups.
     if !headers.keys().any(|n| HOP_BY_HOP.contains(n)) {
@@ -75,7 +80,7 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
 }
 
 /// A short plain-text answer of the proxy's own.
-pub(crate) fn answer(status: StatusCode, text: &'static str) -> Response<ProxyBody> {
+pub fn answer(status: StatusCode, text: &'static str) -> Response<ProxyBody> {
     let mut res = Response::new(Either::Right(Full::new(Bytes::from_static(
         text.as_bytes(),
     ))));
@@ -91,7 +96,7 @@ impl Forwarder {
     /// Sends `req` upstream and returns the response to give the client:
     /// over `link` for an HTTP/1.1 client, over the worker's pool for the
     /// concurrent streams of an HTTP/2 client.
-    pub(crate) async fn forward(
+    pub async fn forward(
         &self,
         mut req: Request<Incoming>,
         peer: &Peer,
@@ -209,14 +214,17 @@ impl Forwarder {
 
 /// The client at the other end of a connection.
 #[derive(Debug, Clone)]
-pub(crate) struct Peer {
-    pub(crate) addr: SocketAddr,
+pub struct Peer {
+    /// Its socket address.
+    pub addr: SocketAddr,
     /// Its address as a header value, made once per connection.
-    pub(crate) ip: HeaderValue,
+    pub ip: HeaderValue,
 }
 
 impl Peer {
-    pub(crate) fn new(addr: SocketAddr) -> Self {
+    /// The peer at `addr`.
+    #[must_use]
+    pub fn new(addr: SocketAddr) -> Self {
         let ip = HeaderValue::from_str(&addr.ip().to_string())
             .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
         Self { addr, ip }

@@ -4,19 +4,14 @@
 
 #![forbid(unsafe_code)]
 
-mod cli;
-mod forward;
-mod server;
-mod tls;
-mod upstream;
-
 use clap::Parser;
+use oauth_metadata_repair_cli::proxy::{args, server};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let args = match cli::Args::try_parse() {
+    let args = match args::Args::try_parse() {
         Ok(args) => args,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {

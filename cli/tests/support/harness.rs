@@ -1,17 +1,7 @@
-//! The `oauth-metadata-repair` binary's modules, compiled into the tests
-//! and started in process on loopback.
+//! The `oauth-metadata-repair` binary's modules, started in process on loopback.
 #![allow(dead_code, unreachable_pub)]
 
-#[path = "../../src/bin/oauth-metadata-repair/cli.rs"]
-pub mod cli;
-#[path = "../../src/bin/oauth-metadata-repair/forward.rs"]
-pub mod forward;
-#[path = "../../src/bin/oauth-metadata-repair/server.rs"]
-pub mod server;
-#[path = "../../src/bin/oauth-metadata-repair/tls.rs"]
-pub mod tls;
-#[path = "../../src/bin/oauth-metadata-repair/upstream.rs"]
-pub mod upstream;
+pub use oauth_metadata_repair_cli::proxy::{args as cli, server};
 
 use clap::Parser;
 use std::sync::Arc;

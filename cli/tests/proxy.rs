@@ -1,8 +1,6 @@
 //! The reverse proxy's own behaviour, on loopback: forwarding,
 //! streaming both ways, 502s, surviving upstream failures, graceful stop.
 
-#[path = "support/proxy_harness.rs"]
-mod harness;
 mod support;
 
 use axum::body::Body;
@@ -20,7 +18,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use support::{MCP_SDK_DOC, MCP_SDK_FIXED};
+use support::{harness, MCP_SDK_DOC, MCP_SDK_FIXED};
 use tokio::sync::{oneshot, Notify};
 
 /// Guards against a hang; never a timing assertion.

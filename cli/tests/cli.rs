@@ -1,7 +1,6 @@
 //! The installed binary as an operator meets it: `--version`, one-line
 //! startup errors with a non-zero exit, its logs, and a clean stop on
-//! SIGTERM. Needs the binary: `cargo test --features proxy --test cli`.
-#![cfg(feature = "proxy")]
+//! SIGTERM.
 
 mod support;
 

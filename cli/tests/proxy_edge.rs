@@ -2,8 +2,6 @@
 //! `https://` upstreams, and the bounds that keep faults from holding
 //! connections forever (upstream timeout, idle clients, a connection cap).
 
-#[path = "support/proxy_harness.rs"]
-mod harness;
 mod support;
 
 use axum::routing::get;
@@ -17,7 +15,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use support::{MCP_SDK_DOC, MCP_SDK_FIXED};
+use support::{harness, MCP_SDK_DOC, MCP_SDK_FIXED};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
