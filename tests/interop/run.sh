@@ -20,6 +20,9 @@
 #
 #   bash tests/interop/run.sh
 #   INTEROP_SERVERS="mcp-1.27.1" bash tests/interop/run.sh   # a subset
+#   INTEROP_CLIENTS="mcp-remote strict" bash tests/interop/run.sh
+#   INTEROP_PROXY_BIN=/path/to/oauth-metadata-repair bash tests/interop/run.sh
+#                                  # an installed binary; nothing is built
 #   INTEROP_WITHOUT_PROXY=1 bash tests/interop/run.sh         # must fail
 #
 # Installs pinned packages from PyPI and npm into target/interop/ (cached);
@@ -28,10 +31,25 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+if [ -n "${INTEROP_PROXY_BIN:-}" ]; then # resolved before the cd below
+  case $INTEROP_PROXY_BIN in
+    */*) INTEROP_PROXY_BIN=$(realpath -m -- "$INTEROP_PROXY_BIN") ;;
+    *) INTEROP_PROXY_BIN=$(command -v -- "$INTEROP_PROXY_BIN" || echo "$INTEROP_PROXY_BIN") ;;
+  esac
+fi
 cd "$root"
 . scripts/lib.sh # wait_port
 cache=target/interop
 mkdir -p "$cache"
+
+all_clients="strict python-sdk ts-sdk mcp-remote"
+clients=${INTEROP_CLIENTS:-$all_clients}
+for client in $clients; do
+  [[ " $all_clients " == *" $client "* ]] || { echo "unknown client in INTEROP_CLIENTS: $client (known: $all_clients)" >&2; exit 2; }
+done
+if [ -n "${INTEROP_PROXY_BIN:-}" ] && [ ! -x "$INTEROP_PROXY_BIN" ]; then
+  echo "INTEROP_PROXY_BIN is not an executable file: $INTEROP_PROXY_BIN" >&2; exit 2
+fi
 
 venv() { # NAME REQUIREMENT -> the venv's python
   local dir="$cache/venv-$1"
@@ -67,8 +85,12 @@ fi
 # ESM resolves packages from the script's own folder.
 cp "$here/ts_client.mjs" "$npm_dir/ts_client.mjs"
 
-cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
-proxy_bin=target/debug/oauth-metadata-repair
+if [ -n "${INTEROP_PROXY_BIN:-}" ]; then
+  proxy_bin=$INTEROP_PROXY_BIN
+else
+  cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
+  proxy_bin=target/debug/oauth-metadata-repair
+fi
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -147,7 +169,7 @@ for server in $servers; do
     wait_port "$up_port"
   fi
   wait_port "$direct_port"; wait_port "$proxy_port"
-  for client in strict python-sdk ts-sdk mcp-remote; do
+  for client in $clients; do
     check "$server" "$client" "through the proxy" "http://127.0.0.1:$proxy_port" "$(run_client "$client" "http://127.0.0.1:$proxy_port")"
     check "$server" "$client" "straight" "http://127.0.0.1:$direct_port" "$(run_client "$client" "http://127.0.0.1:$direct_port")"
   done
