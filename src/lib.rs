@@ -107,5 +107,5 @@ pub use body::ResponseBody;
 pub use config::DEFAULT_MAX_BODY_BYTES;
 pub use future::ResponseFuture;
 pub use layer::RepairMetadataLayer;
-pub use matcher::{DiscoveryPaths, Or, StandardPaths, UnderPrefix};
+pub use matcher::{is_clean_path, DiscoveryPaths, Or, StandardPaths, UnderPrefix};
 pub use service::RepairMetadata;

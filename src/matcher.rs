@@ -71,6 +71,22 @@ impl DiscoveryPaths for &'static str {
 /// Matching is by whole segments and case-sensitive: neither
 /// `/.well-known/oauth-authorization-server-evil` nor an upper-cased path
 /// matches, and `{issuer-path}` must not be empty.
+///
+/// Only clean paths match (see [`is_clean_path`]): a path with a `.` or `..`
+/// segment (also spelled `%2e`, `%2E`), an empty segment, or an encoded
+/// slash or backslash is never a discovery path, because an upstream that
+/// resolves it would serve some other document
+/// (`/.well-known/oauth-authorization-server/../../api/me.json` is
+/// `/api/me.json` to most servers).
+///
+/// ```
+/// use oauth_metadata_repair::{DiscoveryPaths, StandardPaths};
+///
+/// assert!(StandardPaths.is_discovery("/.well-known/oauth-authorization-server/tenant"));
+/// assert!(!StandardPaths.is_discovery("/.well-known/oauth-authorization-server/../../api/me.json"));
+/// assert!(!StandardPaths.is_discovery("/tenant/%2e%2e/.well-known/openid-configuration"));
+/// assert!(!StandardPaths.is_discovery("/.well-known/openid-configuration/a//b"));
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StandardPaths;
 
@@ -79,12 +95,81 @@ const OPENID: &str = "/.well-known/openid-configuration";
 
 impl DiscoveryPaths for StandardPaths {
     fn is_discovery(&self, path: &str) -> bool {
-        is_or_inserts(path, OAUTH)
-            || is_or_inserts(path, OPENID)
-            || path
-                .strip_suffix(OPENID)
-                .is_some_and(|issuer| issuer.len() > 1 && issuer.starts_with('/'))
+        is_clean_path(path) && is_standard(path)
     }
+}
+
+/// True when `path` (without its query) means the same to every server: it
+/// starts with `/`, and no segment is empty (`//`), `.` or `..`, whether
+/// spelled plainly or percent-encoded (`%2e`, `%2E`), and no segment holds an
+/// encoded slash or a backslash (`%2f`, `%5c`, `\`) that a server could
+/// turn into a separator.
+///
+/// [`StandardPaths`] and [`DiscoveryPaths::under_prefix`] match clean paths
+/// only; a closure matcher can call this too. `/` itself is clean.
+///
+/// ```
+/// use oauth_metadata_repair::is_clean_path;
+///
+/// assert!(is_clean_path("/.well-known/openid-configuration"));
+/// assert!(!is_clean_path("/a/../.well-known/openid-configuration"));
+/// assert!(!is_clean_path("/a/%2E%2e/b"));
+/// assert!(!is_clean_path("/a/./b"));
+/// assert!(!is_clean_path("/a//b"));
+/// assert!(!is_clean_path("/a%2f..%2fb"));
+/// ```
+#[must_use]
+pub fn is_clean_path(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    rest.split('/').all(is_clean_segment)
+}
+
+fn is_clean_segment(segment: &str) -> bool {
+    if segment.is_empty() || segment.contains('\\') {
+        return false;
+    }
+    // Decode only what matters here: `%2e` is a dot; `%2f` and `%5c` are
+    // separators to some servers. A segment of one or two dots is a
+    // dot-segment (RFC 3986 §3.3); `...` is a name.
+    let bytes = segment.as_bytes();
+    let mut dots = 0usize;
+    let mut other = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let code = [
+                bytes[i + 1].to_ascii_lowercase(),
+                bytes[i + 2].to_ascii_lowercase(),
+            ];
+            match &code {
+                b"2e" => dots += 1,
+                b"2f" | b"5c" => return false,
+                _ => other = true,
+            }
+            i += 3;
+            continue;
+        }
+        if bytes[i] == b'.' {
+            dots += 1;
+        } else {
+            other = true;
+        }
+        i += 1;
+    }
+    other || dots > 2
+}
+
+fn is_standard(path: &str) -> bool {
+    is_or_inserts(path, OAUTH)
+        || is_or_inserts(path, OPENID)
+        || path
+            .strip_suffix(OPENID)
+            .is_some_and(|issuer| issuer.len() > 1 && issuer.starts_with('/'))
 }
 
 /// `well_known` itself, or `well_known/` followed by a non-empty issuer path.
@@ -116,8 +201,10 @@ pub struct UnderPrefix<M> {
 impl<M: DiscoveryPaths> DiscoveryPaths for UnderPrefix<M> {
     fn is_discovery(&self, path: &str) -> bool {
         let prefix = self.prefix.trim_end_matches('/');
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('/') && self.inner.is_discovery(rest))
+        is_clean_path(path)
+            && path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/') && self.inner.is_discovery(rest))
     }
 }
 
@@ -161,6 +248,47 @@ mod tests {
         ] {
             assert!(!StandardPaths.is_discovery(path), "{path}");
         }
+    }
+
+    #[test]
+    fn only_clean_paths_are_discovery_paths() {
+        for path in [
+            "/.well-known/oauth-authorization-server/../../api/me.json",
+            "/.well-known/oauth-authorization-server/%2e%2e/%2E%2E/api/me.json",
+            "/.well-known/oauth-authorization-server/.%2e/x",
+            "/.well-known/oauth-authorization-server/./x",
+            "/.well-known/oauth-authorization-server/..",
+            "/.well-known/oauth-authorization-server/a//b",
+            "/.well-known/oauth-authorization-server/a%2f..%2fb",
+            "/.well-known/oauth-authorization-server/a%5C..",
+            "/.well-known/oauth-authorization-server/a\\..\\b",
+            "/.well-known/openid-configuration/..",
+            "/.well-known/openid-configuration/%2e",
+            "/tenant/../../x/.well-known/openid-configuration",
+            "/tenant/../.well-known/openid-configuration",
+            "/./.well-known/openid-configuration",
+            "/a//b/.well-known/openid-configuration",
+        ] {
+            assert!(!StandardPaths.is_discovery(path), "{path}");
+            assert!(!is_clean_path(path), "{path}");
+        }
+        for path in [
+            "/.well-known/oauth-authorization-server/...",
+            "/.well-known/oauth-authorization-server/a.b",
+            "/.well-known/oauth-authorization-server/.hidden",
+            "/.well-known/oauth-authorization-server/a%20b",
+            "/.well-known/oauth-authorization-server/%2e%2e%2e",
+            "/v1.2/.well-known/openid-configuration",
+        ] {
+            assert!(StandardPaths.is_discovery(path), "{path}");
+        }
+        let under = StandardPaths.under_prefix("/auth");
+        assert!(!under.is_discovery("/auth/../.well-known/openid-configuration"));
+        assert!(!under.is_discovery("/auth/x/%2e%2e/.well-known/openid-configuration"));
+        assert!(under.is_discovery("/auth/.well-known/openid-configuration"));
+        assert!(is_clean_path("/") && !is_clean_path("") && !is_clean_path("x/y"));
+        // A percent sign that encodes nothing is kept as it is.
+        assert!(is_clean_path("/a%") && is_clean_path("/%2") && is_clean_path("/.%"));
     }
 
     #[test]

@@ -79,12 +79,38 @@ pub struct Args {
     #[arg(long, env = "OMR_UPSTREAM_CA", value_name = "FILE")]
     pub upstream_ca: Option<PathBuf>,
 
-    /// Keep the X-Forwarded-For/-Host/-Proto and Forwarded headers that
-    /// clients send (appending to X-Forwarded-For). Only when a proxy you
-    /// trust sits in front: by default they are replaced by what this proxy
-    /// saw, so a client cannot make the upstream advertise another host.
+    /// Keep the X-Forwarded-For/-Host/-Proto, X-Real-IP and Forwarded
+    /// headers that clients send (appending to X-Forwarded-For). Only when a
+    /// proxy you trust sits in front: by default they are replaced by what
+    /// this proxy saw, so a client cannot make the upstream advertise another
+    /// host.
     #[arg(long, env = "OMR_TRUST_FORWARDED")]
     pub trust_forwarded: bool,
+
+    /// Forward request header names that contain "_" (by default they are
+    /// dropped, as nginx does, since some servers read X_Forwarded_For as
+    /// X-Forwarded-For).
+    #[arg(long, env = "OMR_ALLOW_UNDERSCORES")]
+    pub allow_underscores: bool,
+
+    /// Serve plaintext HTTP/2 by prior knowledge (h2c) besides HTTP/1.1.
+    /// HTTP/2 over TLS is always offered with --tls-cert.
+    #[arg(long, env = "OMR_H2C")]
+    pub h2c: bool,
+
+    /// Most concurrent streams of one HTTP/2 client connection.
+    #[arg(long, env = "OMR_MAX_STREAMS", value_name = "N", default_value_t = 128)]
+    pub max_streams: u32,
+
+    /// Largest request head (request line and headers) in bytes; a larger
+    /// one is answered 431. At least 8192.
+    #[arg(
+        long,
+        env = "OMR_MAX_HEAD_BYTES",
+        value_name = "N",
+        default_value_t = 32 * 1024
+    )]
+    pub max_head_bytes: usize,
 
     /// Seconds to wait for the upstream's response head before answering
     /// 504 (as nginx's proxy_read_timeout).
@@ -105,6 +131,27 @@ pub struct Args {
     )]
     pub connect_timeout: u64,
 
+    /// Seconds an upstream connection may sit idle before it is closed: keep
+    /// it below the upstream's keep-alive timeout (uvicorn and hypercorn 5,
+    /// gunicorn 2).
+    #[arg(
+        long,
+        env = "OMR_UPSTREAM_IDLE_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 1
+    )]
+    pub upstream_idle_timeout: u64,
+
+    /// Most upstream connections per worker; requests beyond them wait for
+    /// one to be free (within --upstream-timeout).
+    #[arg(
+        long,
+        env = "OMR_MAX_UPSTREAM_CONNECTIONS",
+        value_name = "N",
+        default_value_t = 128
+    )]
+    pub max_upstream_connections: usize,
+
     /// Seconds a client has to send a request head (also the TLS handshake),
     /// and that an idle keep-alive connection is kept open.
     #[arg(
@@ -115,15 +162,23 @@ pub struct Args {
     )]
     pub client_timeout: u64,
 
-    /// Most client connections served at once; more wait in the listen
-    /// queue until one closes.
+    /// Seconds a response may make no write progress (a client that stops
+    /// reading) before its connection is closed, as nginx's send_timeout.
     #[arg(
         long,
-        env = "OMR_MAX_CONNECTIONS",
-        value_name = "N",
-        default_value_t = 1024
+        env = "OMR_SEND_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 60
     )]
-    pub max_connections: usize,
+    pub send_timeout: u64,
+
+    /// Most client connections open at once. At the cap, the connection
+    /// idle the longest (no request in flight) is closed for a new one; when
+    /// none is idle, new connections wait in the listen queue [default: the
+    /// open-file limit, raised to its hard limit at startup, less what the
+    /// upstream connections need].
+    #[arg(long, env = "OMR_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
 
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(

@@ -1,37 +1,38 @@
-//! One request to the upstream and its response back: hop-by-hop headers
-//! removed, forwarding headers set from what this proxy saw, 502 when the
-//! upstream cannot be reached, 504 when it does not answer in time.
+//! One request to the upstream and its response back: the request checked,
+//! hop-by-hop headers removed, forwarding headers set from what this proxy
+//! saw, 502 when the upstream cannot be reached, 504 when it does not answer
+//! in time.
 
 use super::args::Upstream;
-use super::upstream::{Chain, Link};
+use super::body::ProxyBody;
+use super::checks;
+use super::upstream::{Pool, Replay};
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::{PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri, Version};
-use http_body_util::{Either, Full};
+use http_body_util::Either;
 use hyper::body::Incoming;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// What the client gets back: the upstream's body, or one of ours.
-pub type ProxyBody = Either<Incoming, Full<Bytes>>;
-
-/// The upstream client of one worker, and how to address the upstream.
+/// The upstream of one worker, and how to address it.
 #[derive(Debug, Clone)]
 pub struct Forwarder {
-    /// The pooled client, for HTTP/2 clients.
-    pub client: Client<HttpsConnector<HttpConnector>, Incoming>,
+    /// The worker's upstream connections.
+    pub pool: Arc<Pool>,
     /// Where requests go.
     pub upstream: Upstream,
     /// `Host` for upstream requests.
     pub host: HeaderValue,
     /// The scheme clients use to reach this proxy.
     pub served: Scheme,
-    /// Keep the client's `X-Forwarded-*` and `Forwarded` (`--trust-forwarded`).
+    /// Keep the client's `X-Forwarded-*`, `X-Real-IP` and `Forwarded`
+    /// (`--trust-forwarded`).
     pub trust_forwarded: bool,
+    /// Forward header names with `_` (`--allow-underscores`).
+    pub allow_underscores: bool,
     /// How long to wait for the upstream's response head (`--upstream-timeout`).
     pub upstream_timeout: Duration,
 }
@@ -53,6 +54,7 @@ const HOP_BY_HOP: [HeaderName; 8] = [
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
 /// Removes the hop-by-hop fields and those `Connection` names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
@@ -81,9 +83,7 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 
 /// A short plain-text answer of the proxy's own.
 pub fn answer(status: StatusCode, text: &'static str) -> Response<ProxyBody> {
-    let mut res = Response::new(Either::Right(Full::new(Bytes::from_static(
-        text.as_bytes(),
-    ))));
+    let mut res = Response::new(ProxyBody::own(Bytes::from_static(text.as_bytes())));
     *res.status_mut() = status;
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -93,66 +93,36 @@ pub fn answer(status: StatusCode, text: &'static str) -> Response<ProxyBody> {
 }
 
 impl Forwarder {
-    /// Sends `req` upstream and returns the response to give the client:
-    /// over `link` for an HTTP/1.1 client, over the worker's pool for the
-    /// concurrent streams of an HTTP/2 client.
-    pub async fn forward(
-        &self,
-        mut req: Request<Incoming>,
-        peer: &Peer,
-        link: &Link,
-    ) -> Response<ProxyBody> {
-        let h2 = req.version() == Version::HTTP_2;
+    /// Sends `req` upstream over one of the worker's connections and returns
+    /// the response to give the client.
+    pub async fn forward(&self, req: Request<Incoming>, peer: &Peer) -> Response<ProxyBody> {
+        let host = match checks::request_host(&req) {
+            Ok(host) => host,
+            Err((status, text)) => return answer(status, text),
+        };
+        let mut req = req.map(Either::Left);
         let path = req
             .uri()
             .path_and_query()
             .cloned()
             .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        let uri = if h2 {
-            // The pooled client takes the absolute form and sends the path.
-            let uri = Uri::builder()
-                .scheme(self.upstream.scheme.clone())
-                .authority(self.upstream.authority.clone())
-                .path_and_query(path)
-                .build();
-            let Ok(uri) = uri else {
-                return answer(
-                    StatusCode::BAD_REQUEST,
-                    "bad request: unusable request target\n",
-                );
-            };
-            uri
-        } else {
-            Uri::from(path)
-        };
-        // What the client asked for: HTTP/2 puts it in the URI, HTTP/1.1
-        // in Host.
-        let host = match req.uri().authority() {
-            Some(a) => HeaderValue::from_str(a.as_str()).ok(),
-            None => req.headers().get(header::HOST).cloned(),
-        };
-        *req.uri_mut() = uri;
+        *req.uri_mut() = Uri::from(path);
         *req.version_mut() = Version::HTTP_11;
         let headers = req.headers_mut();
         strip_hop_by_hop(headers);
+        if !self.allow_underscores {
+            checks::drop_underscore_names(headers);
+        }
         headers.insert(header::HOST, self.host.clone());
         self.set_forwarded(headers, peer, host);
 
-        let sent = async {
-            if h2 {
-                self.client
-                    .request(req)
-                    .await
-                    .map_err(|e| Chain(&e).to_string())
-            } else {
-                link.send(req).await.map_err(|e| e.to_string())
-            }
-        };
-        match tokio::time::timeout(self.upstream_timeout, sent).await {
-            Ok(Ok(res)) => {
-                let mut res = res.map(Either::Left);
-                strip_hop_by_hop(res.headers_mut());
-                res
+        let replay = Replay::of(&req);
+        match tokio::time::timeout(self.upstream_timeout, self.pool.send(req, replay)).await {
+            Ok(Ok((res, lease))) => {
+                let (mut parts, body) = res.into_parts();
+                checks::fix_framing(&mut parts.headers);
+                strip_hop_by_hop(&mut parts.headers);
+                Response::from_parts(parts, ProxyBody::upstream(body, lease))
             }
             Ok(Err(e)) => {
                 tracing::warn!(upstream = %self.upstream.authority, error = %e, "upstream request failed");
@@ -171,9 +141,10 @@ impl Forwarder {
         }
     }
 
-    /// X-Forwarded-For / -Host / -Proto from what this proxy saw, so an
-    /// upstream that builds its issuer URL from them builds this proxy's.
-    /// Whatever the client sent is dropped unless the operator trusts it.
+    /// X-Forwarded-For / -Host / -Proto and X-Real-IP from what this proxy
+    /// saw, so an upstream that builds its issuer URL from them builds this
+    /// proxy's. Whatever the client sent is dropped unless the operator
+    /// trusts it.
     fn set_forwarded(&self, headers: &mut HeaderMap, peer: &Peer, host: Option<HeaderValue>) {
         let prior_for = if self.trust_forwarded {
             headers
@@ -185,6 +156,7 @@ impl Forwarder {
                 &X_FORWARDED_FOR,
                 &X_FORWARDED_HOST,
                 &X_FORWARDED_PROTO,
+                &X_REAL_IP,
                 &header::FORWARDED,
             ] {
                 headers.remove(name);
@@ -197,6 +169,9 @@ impl Forwarder {
         };
         if let Some(v) = chain {
             headers.insert(X_FORWARDED_FOR, v);
+        }
+        if !headers.contains_key(&X_REAL_IP) {
+            headers.insert(X_REAL_IP, peer.ip.clone());
         }
         if !headers.contains_key(&X_FORWARDED_PROTO) {
             let proto = if self.served == Scheme::HTTPS {

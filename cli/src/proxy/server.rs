@@ -1,24 +1,26 @@
-//! Listening, TLS, connection limits and graceful shutdown. Each worker is a
-//! thread with a current-thread runtime, its own listener (`SO_REUSEPORT`
-//! spreads connections over them) and its own pool of upstream
-//! connections, so no lock is shared on the request path.
+//! Listening, TLS, the connection cap and graceful shutdown. Each worker
+//! is a thread with a current-thread runtime, its own listener
+//! (`SO_REUSEPORT` spreads connections over them) and its own pool of
+//! upstream connections, so no lock is shared on the request path.
 
 use super::args::{Args, ExtraRule};
 use super::forward::{Forwarder, Peer};
+use super::io::SendTimeout;
+use super::limits::{self, Connections, Slot, Ticket};
 use super::tls;
-use super::upstream::{Chain, Link, Origin};
+use super::upstream::{Chain, Pool};
 use http::uri::Scheme;
 use http::{HeaderValue, Request};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use oauth_metadata_repair::repair::{Placement, Rule};
-use oauth_metadata_repair::{DiscoveryPaths, Or, RepairMetadataLayer, StandardPaths};
+use oauth_metadata_repair::{
+    is_clean_path, DiscoveryPaths, Or, RepairMetadataLayer, StandardPaths,
+};
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,11 +28,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 use tower::{service_fn, Layer};
 
-/// The operator's extra discovery paths.
+/// The operator's extra discovery paths (each one clean, checked at
+/// startup, so an exact match is clean too).
 #[derive(Debug, Clone)]
 pub struct ExtraPaths(Arc<[String]>);
 
@@ -40,6 +43,9 @@ impl DiscoveryPaths for ExtraPaths {
     }
 }
 
+/// Smallest `--max-head-bytes`: hyper's smallest read buffer.
+const MIN_HEAD_BYTES: usize = 8192;
+
 /// Everything the workers share, built once from the command line.
 #[allow(missing_debug_implementations)] // holds TLS configurations
 pub struct Proxy {
@@ -48,7 +54,21 @@ pub struct Proxy {
     tls: Option<TlsAcceptor>,
     client_tls: rustls::ClientConfig,
     host: HeaderValue,
-    connections: Arc<Semaphore>,
+    connections: Arc<Connections>,
+}
+
+/// The number of workers `args` asks for.
+fn workers(args: &Args) -> usize {
+    let n = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    // Without SO_REUSEPORT, one listener serves every worker.
+    if cfg!(unix) {
+        n
+    } else {
+        1
+    }
 }
 
 impl Proxy {
@@ -72,13 +92,33 @@ impl Proxy {
         if let Some(p) = args.paths.iter().find(|p| !p.starts_with('/')) {
             return Err(format!("--path {p:?}: a path starts with /"));
         }
+        if let Some(p) = args.paths.iter().find(|p| !is_clean_path(p)) {
+            return Err(format!(
+                "--path {p:?}: not a clean path (no empty, . or .. segments, no encoded / or \\)"
+            ));
+        }
         let layer = layer.also_paths(ExtraPaths(args.paths.clone().into()));
         let tls = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => Some(TlsAcceptor::from(tls::server_config(cert, key)?)),
             _ => None,
         };
-        if args.max_connections == 0 {
-            return Err("--max-connections must be at least 1".into());
+        let max_connections = args.max_connections.unwrap_or_else(|| {
+            limits::default_max_connections(workers(&args), args.max_upstream_connections)
+        });
+        for (value, flag) in [
+            (max_connections, "--max-connections"),
+            (args.max_upstream_connections, "--max-upstream-connections"),
+            (args.max_streams as usize, "--max-streams"),
+        ] {
+            if value == 0 {
+                return Err(format!("{flag} must be at least 1"));
+            }
+        }
+        if args.max_head_bytes < MIN_HEAD_BYTES || u32::try_from(args.max_head_bytes).is_err() {
+            return Err(format!(
+                "--max-head-bytes must be between {MIN_HEAD_BYTES} and {}",
+                u32::MAX
+            ));
         }
         Ok(Self {
             layer,
@@ -86,9 +126,15 @@ impl Proxy {
             client_tls: tls::client_config(args.upstream_ca.as_deref())?,
             host: HeaderValue::from_str(args.upstream.authority.as_str())
                 .map_err(|e| format!("--upstream: {e}"))?,
-            connections: Arc::new(Semaphore::new(args.max_connections)),
+            connections: Arc::new(Connections::new(max_connections)),
             args,
         })
+    }
+
+    /// The client connections of every worker, against the cap.
+    #[must_use]
+    pub fn connections(&self) -> &Arc<Connections> {
+        &self.connections
     }
 
     /// The connector to the upstream (plain or TLS, by its scheme).
@@ -104,14 +150,21 @@ impl Proxy {
             .wrap_connector(http)
     }
 
-    /// A forwarder with a connection pool of its own, for one worker.
-    fn forwarder(&self, connector: HttpsConnector<HttpConnector>) -> Forwarder {
+    /// A forwarder with upstream connections of its own, for one worker.
+    fn forwarder(&self) -> Forwarder {
+        let base = http::Uri::builder()
+            .scheme(self.args.upstream.scheme.clone())
+            .authority(self.args.upstream.authority.clone())
+            .path_and_query("/")
+            .build()
+            .unwrap_or_default();
         Forwarder {
-            client: Client::builder(TokioExecutor::new())
-                .timer(TokioTimer::new())
-                .pool_timer(TokioTimer::new())
-                .pool_idle_timeout(Duration::from_secs(60))
-                .build(connector),
+            pool: Pool::new(
+                self.connector(),
+                base,
+                self.args.max_upstream_connections,
+                Duration::from_secs(self.args.upstream_idle_timeout),
+            ),
             upstream: self.args.upstream.clone(),
             host: self.host.clone(),
             served: if self.tls.is_some() {
@@ -120,7 +173,31 @@ impl Proxy {
                 Scheme::HTTP
             },
             trust_forwarded: self.args.trust_forwarded,
+            allow_underscores: self.args.allow_underscores,
             upstream_timeout: Duration::from_secs(self.args.upstream_timeout),
+        }
+    }
+
+    /// How client connections are served: HTTP/1.1, and HTTP/2 when `h2`.
+    fn builder(&self, h2: bool) -> auto::Builder<TokioExecutor> {
+        let client_timeout = Duration::from_secs(self.args.client_timeout);
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(client_timeout)
+            .max_buf_size(self.args.max_head_bytes)
+            .keep_alive(true);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .keep_alive_interval(client_timeout)
+            .max_concurrent_streams(self.args.max_streams)
+            .max_header_list_size(u32::try_from(self.args.max_head_bytes).unwrap_or(u32::MAX));
+        if h2 {
+            builder
+        } else {
+            builder.http1_only()
         }
     }
 
@@ -133,62 +210,51 @@ impl Proxy {
     }
 }
 
-/// One client connection: where its requests go and who sent them.
+/// One client connection: where its requests go, who sent them, its place
+/// under the cap.
 struct Here {
     forwarder: Arc<Forwarder>,
-    link: Link,
     peer: Peer,
-}
-
-impl Here {
-    async fn forward(&self, req: Request<Incoming>) -> http::Response<super::forward::ProxyBody> {
-        self.forwarder.forward(req, &self.peer, &self.link).await
-    }
+    ticket: Ticket,
 }
 
 /// Serves `listener` until `shutdown` resolves, then gives in-flight
 /// requests `--drain-timeout` to finish.
 pub async fn serve(listener: TcpListener, proxy: Arc<Proxy>, shutdown: impl Future<Output = ()>) {
-    let connector = proxy.connector();
-    let forwarder = Arc::new(proxy.forwarder(connector.clone()));
-    let base = http::Uri::builder()
-        .scheme(proxy.args.upstream.scheme.clone())
-        .authority(proxy.args.upstream.authority.clone())
-        .path_and_query("/")
-        .build()
-        .unwrap_or_default();
-    let origin = Arc::new(Origin::new(connector, base));
+    let forwarder = Arc::new(proxy.forwarder());
+    let h2 = proxy.tls.is_some() || proxy.args.h2c;
+    let builder = Arc::new(proxy.builder(h2));
     let client_timeout = Duration::from_secs(proxy.args.client_timeout);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(client_timeout)
-        .keep_alive(true);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(client_timeout);
-    let builder = Arc::new(builder);
-    let graceful = GracefulShutdown::new();
+    let send_timeout = Duration::from_secs(proxy.args.send_timeout);
+    let (stop, stopped) = watch::channel(false);
+    let (done, mut all_done) = mpsc::channel::<()>(1);
+    let connections = Arc::clone(&proxy.connections);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        // At most --max-connections at once: the rest wait in the backlog.
-        let permit = tokio::select! {
-            p = Arc::clone(&proxy.connections).acquire_owned() => p,
+        // Under the cap, or an idle connection to close for the new one;
+        // otherwise new connections wait in the backlog.
+        tokio::select! {
+            () = connections.room() => {}
             () = &mut shutdown => break,
-        };
-        let Ok(permit) = permit else { break };
+        }
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
-                    // Out of file descriptors and the like: back off, go on.
+                    // Out of file descriptors: close an idle connection,
+                    // back off, go on.
                     tracing::warn!(error = %e, "accept failed");
+                    connections.evict_one();
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
+            () = &mut shutdown => break,
+        };
+        // At the cap with every connection busy since `room`, this one
+        // waits, accepted, for a place.
+        let ticket = tokio::select! {
+            t = connections.admit() => t,
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
@@ -197,16 +263,25 @@ pub async fn serve(listener: TcpListener, proxy: Arc<Proxy>, shutdown: impl Futu
             Arc::clone(&forwarder),
             Arc::clone(&builder),
         );
-        let link = Link::new(Arc::clone(&origin));
-        let watcher = graceful.watcher();
+        let (stopped, done) = (stopped.clone(), done.clone());
         tokio::spawn(async move {
-            let _permit = permit;
+            let _done = done;
+            let slot = Arc::clone(ticket.slot());
+            let here = Here {
+                forwarder,
+                peer: Peer::new(peer),
+                ticket,
+            };
             match &proxy.tls {
-                None => connection(stream, peer, &proxy, forwarder, link, &builder, watcher).await,
+                None => {
+                    let io = SendTimeout::new(stream, send_timeout);
+                    connection(io, here, &proxy, &builder, &slot, stopped).await;
+                }
                 Some(acceptor) => {
                     match tokio::time::timeout(client_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
-                            connection(tls, peer, &proxy, forwarder, link, &builder, watcher).await
+                            let io = SendTimeout::new(tls, send_timeout);
+                            connection(io, here, &proxy, &builder, &slot, stopped).await;
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
                         Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
@@ -216,46 +291,64 @@ pub async fn serve(listener: TcpListener, proxy: Arc<Proxy>, shutdown: impl Futu
         });
     }
     drop(listener);
+    let _ = stop.send(true);
+    drop(done);
     let drain = Duration::from_secs(proxy.args.drain_timeout);
-    let _ = tokio::time::timeout(drain, graceful.shutdown()).await;
+    let _ = tokio::time::timeout(drain, all_done.recv()).await;
 }
 
 async fn connection<I>(
     io: I,
-    peer: SocketAddr,
+    here: Here,
     proxy: &Proxy,
-    forwarder: Arc<Forwarder>,
-    link: Link,
     builder: &auto::Builder<TokioExecutor>,
-    watcher: Watcher,
+    slot: &Slot,
+    mut stopped: watch::Receiver<bool>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let access_log = proxy.args.access_log;
+    let peer = here.peer.addr;
     // Built once per connection: one reference count per request.
-    let here = Arc::new(Here {
-        forwarder,
-        link,
-        peer: Peer::new(peer),
-    });
+    let here = Arc::new(here);
     let svc = proxy.layer.layer(service_fn(move |req: Request<Incoming>| {
         let here = Arc::clone(&here);
         async move {
+            let busy = here.ticket.request();
             if !access_log {
-                return Ok::<_, Infallible>(here.forward(req).await);
+                let res = here.forwarder.forward(req, &here.peer).await;
+                return Ok::<_, Infallible>(res.map(|b| b.in_flight(busy)));
             }
             let (start, method, path) = (Instant::now(), req.method().clone(), req.uri().path().to_owned());
-            let res = here.forward(req).await;
+            let res = here.forwarder.forward(req, &here.peer).await;
             let ms = start.elapsed().as_secs_f64() * 1e3;
             let peer = here.peer.addr;
             tracing::info!(target: "access", %peer, %method, path = %path, status = res.status().as_u16(), ms = format_args!("{ms:.1}"));
-            Ok(res)
+            Ok(res.map(|b| b.in_flight(busy)))
         }
     }));
     let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
+    let mut conn = std::pin::pin!(conn);
+    let mut closing = false;
+    // Closed gracefully (in-flight requests finish) when the cap needs its
+    // place or the proxy stops.
+    let ended = loop {
+        tokio::select! {
+            ended = conn.as_mut() => break ended,
+            () = slot.evicted(), if !closing => {
+                tracing::debug!(%peer, "idle connection closed for a new one");
+                closing = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            _ = stopped.wait_for(|s| *s), if !closing => {
+                closing = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    };
     // A failed connection (client gone, upstream failed mid-body) ends that
     // connection only.
-    if let Err(e) = watcher.watch(conn.into_owned()).await {
+    if let Err(e) = ended {
         tracing::debug!(%peer, error = %Chain(&*e), "connection ended with an error");
     }
 }
@@ -292,12 +385,10 @@ fn listeners(addr: SocketAddr, n: usize) -> Result<Vec<std::net::TcpListener>, S
 
 /// Runs the proxy until SIGTERM or Ctrl-C.
 pub fn run(args: Args) -> Result<(), String> {
-    let workers = args
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .max(1);
-    // Without SO_REUSEPORT, one listener serves every worker.
-    let workers = if cfg!(unix) { workers } else { 1 };
+    // As nginx's worker_rlimit_nofile: the soft open-file limit up to the
+    // hard one, so the connection cap is the machine's, not 1024.
+    let nofile = limits::raise_nofile_limit();
+    let workers = workers(&args);
     let listen = args.listen;
     let proxy = Arc::new(Proxy::new(args)?);
     let listeners = listeners(listen, workers)?;
@@ -306,6 +397,8 @@ pub fn run(args: Args) -> Result<(), String> {
         listen = %format_args!("{}://{local}", proxy.scheme()),
         upstream = %format_args!("{}://{}", proxy.args.upstream.scheme, proxy.args.upstream.authority),
         workers,
+        max_connections = proxy.connections.max(),
+        open_files = nofile.unwrap_or(0),
         max_body_bytes = proxy.args.max_body_bytes,
         trust_forwarded = proxy.args.trust_forwarded,
         "oauth-metadata-repair {} started",

@@ -1,54 +1,60 @@
-//! Upstream connections for HTTP/1.1 clients, without a shared pool on the
-//! request path: each client connection holds one upstream connection for
-//! its sequential requests, and hands it to its worker's idle list when it
-//! closes, for the next client connection of that worker.
+//! One worker's upstream connections: at most `--max-upstream-connections`
+//! of them, lent to one request at a time and given back when its response
+//! body is done, so idle clients hold none. Requests beyond the cap wait for
+//! a connection. A connection idle for `--upstream-idle-timeout` is closed
+//! before the upstream would close it under a request.
 
+use bytes::Bytes;
+use http_body_util::{Either, Empty};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tower::Service;
 
-/// One worker's way to the upstream: where it is, how to connect, and the
-/// idle connections its client connections handed back.
+/// The body of a request sent upstream: the client's, or none (a retry).
+pub type UpBody = Either<Incoming, Empty<Bytes>>;
+
+type Sender = SendRequest<UpBody>;
+
+/// One worker's way to the upstream.
 #[derive(Debug)]
-pub struct Origin {
+pub struct Pool {
     connector: HttpsConnector<HttpConnector>,
     /// `scheme://authority/` of the upstream, to connect to.
     base: http::Uri,
-    idle: Mutex<Vec<SendRequest<Incoming>>>,
+    /// Idle connections, the most recently used last.
+    idle: Mutex<Vec<(Sender, Instant)>>,
+    idle_timeout: Duration,
+    max: usize,
+    /// One permit per open connection, held by its task.
+    slots: Arc<Semaphore>,
+    returned: Notify,
 }
 
-/// Most idle upstream connections a worker keeps (as nginx's `keepalive`).
-const MAX_IDLE: usize = 64;
+/// A connection lent to one request.
+#[derive(Debug)]
+pub struct Lease {
+    sender: Option<Sender>,
+    pool: Arc<Pool>,
+}
 
-impl Origin {
-    /// The upstream at `base`, reached through `connector`.
-    pub fn new(connector: HttpsConnector<HttpConnector>, base: http::Uri) -> Self {
-        Self {
-            connector,
-            base,
-            idle: Mutex::new(Vec::new()),
+impl Lease {
+    /// The response is complete: the connection can serve the next request.
+    pub fn release(mut self) {
+        if let Some(sender) = self.sender.take() {
+            self.pool.give(sender);
         }
     }
+}
 
-    fn take(&self) -> Option<SendRequest<Incoming>> {
-        let mut idle = self.idle.lock().ok()?;
-        while let Some(sender) = idle.pop() {
-            if sender.is_ready() {
-                return Some(sender);
-            }
-        }
-        None
-    }
-
-    fn give(&self, sender: SendRequest<Incoming>) {
-        if let Ok(mut idle) = self.idle.lock() {
-            if sender.is_ready() && idle.len() < MAX_IDLE {
-                idle.push(sender);
-            }
-        }
+impl Drop for Lease {
+    fn drop(&mut self) {
+        // A response dropped before its end: hyper closes the connection.
+        drop(self.sender.take());
     }
 }
 
@@ -70,74 +76,170 @@ impl std::fmt::Display for LinkError {
     }
 }
 
-/// The upstream connection of one client connection.
+/// A request kept for one retry on a fresh connection: its head, and a
+/// body known to be empty.
 #[derive(Debug)]
-pub struct Link {
-    sender: Mutex<Option<SendRequest<Incoming>>>,
-    origin: Arc<Origin>,
+pub struct Replay(http::request::Parts);
+
+impl Replay {
+    /// A copy of `req`'s head, for a request that may be sent twice: an
+    /// idempotent method and no body.
+    #[must_use]
+    pub fn of(req: &http::Request<UpBody>) -> Option<Self> {
+        use http::Method;
+        let idempotent = matches!(
+            *req.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+        );
+        if !idempotent || !hyper::body::Body::is_end_stream(req.body()) {
+            return None;
+        }
+        let mut head = http::Request::new(());
+        *head.method_mut() = req.method().clone();
+        *head.uri_mut() = req.uri().clone();
+        *head.version_mut() = req.version();
+        *head.headers_mut() = req.headers().clone();
+        Some(Self(head.into_parts().0))
+    }
+
+    fn request(self) -> http::Request<UpBody> {
+        http::Request::from_parts(self.0, Either::Right(Empty::new()))
+    }
 }
 
-impl Link {
-    /// No connection yet; the first request takes one from `origin`.
-    pub fn new(origin: Arc<Origin>) -> Self {
-        Self {
-            sender: Mutex::new(None),
-            origin,
-        }
+impl Pool {
+    /// The upstream at `base`, reached through `connector`, with at most
+    /// `max` connections, each closed after `idle_timeout` unused.
+    pub fn new(
+        connector: HttpsConnector<HttpConnector>,
+        base: http::Uri,
+        max: usize,
+        idle_timeout: Duration,
+    ) -> Arc<Self> {
+        let pool = Arc::new(Self {
+            connector,
+            base,
+            idle: Mutex::new(Vec::new()),
+            idle_timeout,
+            max: max.max(1),
+            slots: Arc::new(Semaphore::new(max.max(1))),
+            returned: Notify::new(),
+        });
+        tokio::spawn(sweep(Arc::downgrade(&pool), idle_timeout));
+        pool
     }
 
-    /// Sends `req` (its URI in origin form) and returns the response head. A
-    /// request that found its kept connection closed before it was written
-    /// is sent once more on a fresh one.
-    pub async fn send(
-        &self,
-        mut req: http::Request<Incoming>,
-    ) -> Result<http::Response<Incoming>, LinkError> {
-        let mut fresh = false;
-        loop {
-            let kept = if fresh { None } else { self.kept().await };
-            let mut sender = match kept {
-                Some(s) => s,
-                None => {
-                    fresh = true;
-                    self.connect().await?
-                }
-            };
-            match sender.try_send_request(req).await {
-                Ok(res) => {
-                    if let Ok(mut own) = self.sender.lock() {
-                        *own = Some(sender);
-                    }
-                    return Ok(res);
-                }
-                Err(mut e) => match e.take_message() {
-                    Some(unsent) if !fresh => {
-                        fresh = true;
-                        req = unsent;
-                    }
-                    _ => return Err(LinkError::Http(e.into_error())),
-                },
-            }
-        }
+    fn lock(&self) -> MutexGuard<'_, Vec<(Sender, Instant)>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// This link's connection, or an idle one of the worker's, once ready.
-    async fn kept(&self) -> Option<SendRequest<Incoming>> {
-        let own = self.sender.lock().ok().and_then(|mut s| s.take());
-        if let Some(mut sender) = own {
-            if sender.ready().await.is_ok() {
+    /// Upstream connections open now (idle or lent).
+    #[must_use]
+    pub fn open(&self) -> usize {
+        self.max.saturating_sub(self.slots.available_permits())
+    }
+
+    fn give(&self, sender: Sender) {
+        if sender.is_closed() {
+            return;
+        }
+        self.lock().push((sender, Instant::now()));
+        self.returned.notify_one();
+    }
+
+    /// The most recently used idle connection that is still young enough.
+    fn take_idle(&self) -> Option<Sender> {
+        let mut idle = self.lock();
+        while let Some((sender, since)) = idle.pop() {
+            if since.elapsed() < self.idle_timeout && !sender.is_closed() {
                 return Some(sender);
             }
         }
-        self.origin.take()
+        None
     }
 
-    async fn connect(&self) -> Result<SendRequest<Incoming>, LinkError> {
-        let origin = &self.origin;
-        let io = origin
+    /// Closes the connections idle too long.
+    fn prune(&self) {
+        let timeout = self.idle_timeout;
+        self.lock()
+            .retain(|(s, since)| since.elapsed() < timeout && !s.is_closed());
+    }
+
+    /// Sends `req` (its URI in origin form) and returns the response head
+    /// and the connection to release when the body is done. A request that
+    /// fails on a kept connection before any response arrived is sent once
+    /// more on a fresh one, when it was not sent at all or `replay` holds it.
+    pub async fn send(
+        self: &Arc<Self>,
+        req: http::Request<UpBody>,
+        replay: Option<Replay>,
+    ) -> Result<(http::Response<Incoming>, Lease), LinkError> {
+        let (mut sender, reused) = self.checkout().await?;
+        let err = match sender.try_send_request(req).await {
+            Ok(res) => return Ok((res, self.lease(sender))),
+            Err(e) => e,
+        };
+        drop(sender);
+        let mut err = err;
+        let again = match (reused, err.take_message()) {
+            (false, _) => None,
+            (true, Some(unsent)) => Some(unsent),
+            (true, None) => replay.map(Replay::request),
+        };
+        let Some(req) = again else {
+            return Err(LinkError::Http(err.into_error()));
+        };
+        tracing::debug!(error = %Chain(err.error()), "kept upstream connection failed; retrying on a fresh one");
+        let permit = Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|e| LinkError::Connect(Box::new(e)))?;
+        let mut sender = self.connect(permit).await?;
+        match sender.try_send_request(req).await {
+            Ok(res) => Ok((res, self.lease(sender))),
+            Err(e) => Err(LinkError::Http(e.into_error())),
+        }
+    }
+
+    fn lease(self: &Arc<Self>, sender: Sender) -> Lease {
+        Lease {
+            sender: Some(sender),
+            pool: Arc::clone(self),
+        }
+    }
+
+    /// An idle connection (true) or a new one (false), waiting while the
+    /// worker has `max` open and none idle.
+    async fn checkout(&self) -> Result<(Sender, bool), LinkError> {
+        loop {
+            let returned = self.returned.notified();
+            let mut returned = std::pin::pin!(returned);
+            returned.as_mut().enable();
+            while let Some(mut sender) = self.take_idle() {
+                if sender.ready().await.is_ok() {
+                    return Ok((sender, true));
+                }
+            }
+            if let Ok(permit) = Arc::clone(&self.slots).try_acquire_owned() {
+                return Ok((self.connect(permit).await?, false));
+            }
+            tokio::select! {
+                () = returned => {}
+                permit = Arc::clone(&self.slots).acquire_owned() => {
+                    let permit = permit.map_err(|e| LinkError::Connect(Box::new(e)))?;
+                    return Ok((self.connect(permit).await?, false));
+                }
+            }
+        }
+    }
+
+    async fn connect(&self, permit: OwnedSemaphorePermit) -> Result<Sender, LinkError> {
+        let io = self
             .connector
             .clone()
-            .call(origin.base.clone())
+            .call(self.base.clone())
             .await
             .map_err(LinkError::Connect)?;
         let (sender, conn) = http1::Builder::new()
@@ -145,17 +247,21 @@ impl Link {
             .await
             .map_err(LinkError::Http)?;
         tokio::spawn(async move {
+            // The slot is free once the connection is closed.
+            let _permit = permit;
             let _ = conn.await;
         });
         Ok(sender)
     }
 }
 
-impl Drop for Link {
-    fn drop(&mut self) {
-        if let Some(sender) = self.sender.get_mut().ok().and_then(Option::take) {
-            self.origin.give(sender);
-        }
+/// Closes idle connections past their time, while the pool lives.
+async fn sweep(pool: Weak<Pool>, idle_timeout: Duration) {
+    let every = (idle_timeout / 2).max(Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(pool) = pool.upgrade() else { return };
+        pool.prune();
     }
 }
 

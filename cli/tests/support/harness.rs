@@ -72,3 +72,87 @@ pub async fn start_proxy_with(upstream: &str, flags: &[&str]) -> RunningProxy {
 pub fn client() -> Client<HttpConnector, Body> {
     Client::builder(TokioExecutor::new()).build_http()
 }
+
+/// Guards against a hang in the edge tests; never a timing assertion.
+pub const EDGE_GUARD: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Resident set size of this process, in bytes.
+pub fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Raises this process's soft open-file limit to the hard one; true when
+/// it allows at least `need` descriptors.
+pub fn open_files_at_least(need: u64) -> bool {
+    let raised = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
+    if raised < need {
+        eprintln!("skipped: needs {need} open files, the hard limit allows {raised}");
+        return false;
+    }
+    true
+}
+
+/// Sends `request` as written on a fresh connection and reads until the
+/// proxy closes it (send `Connection: close`); the raw response.
+pub async fn raw_exchange(addr: SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    sock.write_all(request).await.unwrap();
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(EDGE_GUARD, sock.read_to_end(&mut out));
+    let _ = read.await.expect("no hang");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// An HTTP/1.1 upstream that answers every request `ok` (after `delay`),
+/// counting the connections it accepted and those still open, and keeping
+/// each request's head.
+pub struct CountingUpstream {
+    pub addr: SocketAddr,
+    pub accepted: Arc<std::sync::atomic::AtomicUsize>,
+    pub open: Arc<std::sync::atomic::AtomicUsize>,
+    pub heads: Arc<std::sync::Mutex<Vec<http::HeaderMap>>>,
+}
+
+pub async fn counting_upstream(delay: std::time::Duration) -> CountingUpstream {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (l, addr) = bind().await;
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let open = Arc::new(AtomicUsize::new(0));
+    let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (a, o, h) = (Arc::clone(&accepted), Arc::clone(&open), Arc::clone(&heads));
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = l.accept().await {
+            a.fetch_add(1, Ordering::SeqCst);
+            o.fetch_add(1, Ordering::SeqCst);
+            let (o, h) = (Arc::clone(&o), Arc::clone(&h));
+            tokio::spawn(async move {
+                let svc =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        h.lock().unwrap().push(req.headers().clone());
+                        async move {
+                            tokio::time::sleep(delay).await;
+                            Ok::<_, std::convert::Infallible>(http::Response::new(
+                                http_body_util::Full::new(bytes::Bytes::from_static(b"ok")),
+                            ))
+                        }
+                    });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(sock), svc);
+                let _ = conn.await;
+                o.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    });
+    CountingUpstream {
+        addr,
+        accepted,
+        open,
+        heads,
+    }
+}
