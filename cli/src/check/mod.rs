@@ -17,7 +17,6 @@ pub mod report;
 
 use args::{CheckArgs, ColorChoice};
 use discovery::{Discovery, Target};
-use findings::Severity;
 use oauth_metadata_repair::repair::Placement;
 use report::{Issuer, Report, Summary, SCHEMA};
 use std::io::{IsTerminal, Write};
@@ -180,10 +179,4 @@ pub fn run(args: &CheckArgs) -> u8 {
             2
         }
     }
-}
-
-/// True when some finding is a FAIL.
-#[must_use]
-pub fn failed(report: &Report) -> bool {
-    report.findings.iter().any(|f| f.severity == Severity::Fail)
 }

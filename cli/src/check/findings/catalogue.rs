@@ -4,7 +4,7 @@
 //! Ids are stable: a new check gets a new id, and an id is never reused
 //! for another meaning.
 
-use super::{Group, Hurt};
+use super::kind::{Group, Hurt};
 
 /// One kind of finding.
 #[derive(Debug)]
