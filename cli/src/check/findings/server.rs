@@ -222,7 +222,7 @@ fn iss_parameter(doc: &Doc) -> Finding {
     } else {
         Finding::pass(
             "server.iss-parameter",
-            format!("{name} is not true: no client checks iss"),
+            format!("{name} is not true: clients do not require iss on the redirect"),
         )
     };
     f.with(evidence(doc, name))
