@@ -1,18 +1,53 @@
 //! `oauth-metadata-repair`: a reverse proxy that repairs the OAuth / `OpenID`
-//! discovery documents of the server behind it. See the README's "Fix a
-//! Python MCP server in two commands" and `oauth-metadata-repair --help`.
+//! discovery documents of the server behind it, and `check`, which sees a
+//! server the way MCP clients do. See the README's "Fix a Python MCP server
+//! in two commands" and "Diagnose a server", and `oauth-metadata-repair
+//! --help`.
 
 #![forbid(unsafe_code)]
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use oauth_metadata_repair_cli::check::{self, args::CheckArgs};
 use oauth_metadata_repair_cli::proxy::{args, server};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+/// Reverse proxy that adds "none" to token_endpoint_auth_methods_supported in
+/// the OAuth / OpenID discovery documents of the server behind it, so public
+/// (PKCE, secretless) clients can log in. Everything else is forwarded
+/// untouched and streamed.
+///
+/// Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=warn) to change what is
+/// logged. `oauth-metadata-repair check URL` diagnoses a server instead.
+#[allow(clippy::doc_markdown)] // the doc comment is the --help text
+#[derive(Debug, Parser)]
+#[command(
+    name = "oauth-metadata-repair",
+    version,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    subcommand_value_name = "COMMAND"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// The proxy's flags, when no subcommand is given.
+    #[command(flatten)]
+    proxy: Option<args::Args>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// See a server the way MCP clients see it: which client fails, why,
+    /// and what the repair changes.
+    Check(CheckArgs),
+}
+
 fn main() -> ExitCode {
-    let args = match args::Args::try_parse() {
-        Ok(args) => args,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
             // One line that says what is wrong (clap's message up to its
@@ -27,6 +62,21 @@ fn main() -> ExitCode {
             eprintln!(
                 "oauth-metadata-repair: {}",
                 what.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let args = match cli {
+        Cli {
+            command: Some(Command::Check(check)),
+            ..
+        } => return ExitCode::from(check::run(&check)),
+        Cli {
+            proxy: Some(args), ..
+        } => args,
+        Cli { .. } => {
+            eprintln!(
+                "oauth-metadata-repair: give --listen and --upstream, or a command (see --help)"
             );
             return ExitCode::from(2);
         }

@@ -2,6 +2,7 @@
 //! proxy started in process.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod check_server;
 pub mod harness;
 
 /// The broken document the MCP Python SDK serves (`build_metadata()`).

@@ -1,0 +1,107 @@
+//! Findings about every well-known answer and document: JSON or a clean
+//! 4xx, and no `null` members.
+
+use super::{Evidence, Finding};
+use crate::check::client::{Answer, MAX_BODY_BYTES};
+use crate::check::discovery::{Discovery, Doc, Fetched};
+
+/// `wellknown.json` and `metadata.no-null`.
+#[must_use]
+pub fn findings(d: &Discovery) -> Vec<Finding> {
+    let tries = d.resource_tries.iter().chain(&d.server_tries);
+    let bad: Vec<Evidence> = tries.filter_map(unclean).collect();
+    let json = if bad.is_empty() {
+        Finding::pass(
+            "wellknown.json",
+            format!(
+                "{} well-known answers, each JSON or a clean 4xx",
+                d.resource_tries.len() + d.server_tries.len()
+            ),
+        )
+    } else {
+        let urls: Vec<&str> = bad.iter().map(|e| e.url.as_str()).collect();
+        let mut f = Finding::fail(
+            "wellknown.json",
+            format!("not JSON and not a clean 4xx: {}", urls.join(", ")),
+        );
+        f.evidence = bad;
+        f
+    };
+    let docs = d.resource.iter().chain(&d.server);
+    let nulls: Vec<Evidence> = docs.flat_map(null_members).collect();
+    let null = if nulls.is_empty() {
+        Finding::pass("metadata.no-null", "no member is null")
+    } else {
+        let names: Vec<&str> = nulls.iter().filter_map(|e| e.member.as_deref()).collect();
+        let mut f = Finding::fail(
+            "metadata.no-null",
+            format!("null members: {}", names.join(", ")),
+        );
+        f.evidence = nulls;
+        f
+    };
+    vec![json, null]
+}
+
+/// What is wrong with one well-known answer, if anything.
+fn unclean(t: &Fetched) -> Option<Evidence> {
+    let url = t.url.as_str();
+    let answer = match &t.result {
+        Err(e) => return Some(Evidence::answer(url, e.to_string())),
+        Ok(a) => a,
+    };
+    let status = answer.status.as_u16();
+    let via = redirected(answer);
+    if answer.truncated {
+        return Some(Evidence::answer(
+            url,
+            format!("{status}{via}, body over {MAX_BODY_BYTES} bytes: reading stopped"),
+        ));
+    }
+    let media = answer
+        .media_type()
+        .unwrap_or_else(|| "no content type".to_owned());
+    if (400..500).contains(&status) {
+        // Clients move on after a 4xx without reading the body.
+        return None;
+    }
+    if status == 200 {
+        if answer.json().is_some() {
+            return None;
+        }
+        return Some(Evidence::answer(
+            url,
+            format!("200{via} {media}, not JSON: {}", excerpt(answer)),
+        ));
+    }
+    Some(Evidence::answer(
+        url,
+        format!("{status}{via} {media}: {}", excerpt(answer)),
+    ))
+}
+
+fn redirected(answer: &Answer) -> String {
+    if answer.redirects.is_empty() {
+        String::new()
+    } else {
+        format!(" after a redirect to {}", answer.url)
+    }
+}
+
+/// The first bytes of a body, printable.
+fn excerpt(answer: &Answer) -> String {
+    let text = String::from_utf8_lossy(&answer.body[..answer.body.len().min(60)]);
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("{:?}", text.trim())
+}
+
+fn null_members(doc: &Doc) -> Vec<Evidence> {
+    doc.members
+        .iter()
+        .filter(|(_, v)| v.is_null())
+        .map(|(k, _)| Evidence::member(doc.url.as_str(), k, Some("null".to_owned())))
+        .collect()
+}

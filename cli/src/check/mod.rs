@@ -1,0 +1,182 @@
+//! `oauth-metadata-repair check URL`: sees a server the way MCP clients see
+//! it, names what breaks which client, and shows what the repair changes.
+//!
+//! [`discovery`] fetches what clients fetch through a bounded [`client`];
+//! [`findings`] turns it into findings with stable ids; [`probe`] is the
+//! opt-in `--register` probe; [`preview`] runs the library's `Repairer` on
+//! the authorization-server document; [`report`] renders text or JSON.
+
+pub mod args;
+pub mod challenge;
+pub mod client;
+pub mod discovery;
+pub mod findings;
+pub mod preview;
+pub mod probe;
+pub mod report;
+
+use args::{CheckArgs, ColorChoice};
+use discovery::{Discovery, Target};
+use oauth_metadata_repair::repair::Placement;
+use report::{Issuer, Report, Summary, SCHEMA};
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+use url::Url;
+
+/// Why a check gave no report: a usage error or an unreachable server
+/// (exit status 2), with one line saying why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop(pub String);
+
+/// The target of `args`, checked: an http(s) URL.
+///
+/// # Errors
+///
+/// [`Stop`] when it is not an absolute http or https URL.
+pub fn target(args: &CheckArgs) -> Result<Target, Stop> {
+    let (given, issuer) = match (&args.url, &args.issuer) {
+        (_, Some(issuer)) => (issuer, true),
+        (Some(url), None) => (url, false),
+        (None, None) => return Err(Stop("give the MCP endpoint's URL, or --issuer URL".into())),
+    };
+    let url = Url::parse(given).map_err(|e| Stop(format!("{given}: not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Stop(format!(
+            "{given}: scheme {} is not http or https",
+            url.scheme()
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Stop(format!(
+            "{given}: credentials in the URL are not supported"
+        )));
+    }
+    Ok(if issuer {
+        Target::Issuer(given.clone())
+    } else {
+        Target::Mcp(url)
+    })
+}
+
+/// Runs the check and builds the report.
+///
+/// # Errors
+///
+/// [`Stop`] on a usage error (URL, CA file) or when the server cannot be
+/// reached.
+pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
+    let target = target(args)?;
+    let tls = crate::proxy::tls::client_config(args.upstream_ca.as_deref()).map_err(Stop)?;
+    let mut client = client::Client::new(tls, Duration::from_secs(args.timeout.max(1)));
+    let found = discovery::discover(&mut client, target)
+        .await
+        .map_err(|e| Stop(format!("cannot check {}", e.0)))?;
+    let mut all = Vec::new();
+    all.extend(findings::resource::findings(&found));
+    all.extend(findings::server::findings(&found));
+    all.extend(findings::answers::findings(&found));
+    let mut registered = false;
+    if args.register {
+        if let Some(doc) = &found.server {
+            let probed = probe::probe(&mut client, doc).await;
+            registered = probed
+                .iter()
+                .any(|f| f.id == "probe.registration" && f.summary.starts_with("registered"));
+            all.extend(probed);
+        }
+    }
+    all.sort_by_key(|f| f.group);
+    let placement = if args.prepend {
+        Placement::Prepend
+    } else {
+        Placement::Append
+    };
+    let repair = found
+        .server
+        .as_ref()
+        .map(|doc| preview::preview(doc, &args.repairer(), placement));
+    Ok(assemble(
+        args,
+        &found,
+        all,
+        repair,
+        registered,
+        client.log().to_vec(),
+    ))
+}
+
+fn assemble(
+    args: &CheckArgs,
+    found: &Discovery,
+    findings: Vec<findings::Finding>,
+    repair: Option<preview::Preview>,
+    registered_client: bool,
+    requests: Vec<client::Exchange>,
+) -> Report {
+    let (target, mode) = match &found.target {
+        Target::Mcp(_) => (args.url.clone().unwrap_or_default(), "mcp"),
+        Target::Issuer(i) => (i.clone(), "issuer"),
+    };
+    Report {
+        schema: SCHEMA,
+        target,
+        mode,
+        authorization_server: found.issuer.as_ref().map(|(identifier, from)| Issuer {
+            identifier: identifier.clone(),
+            from,
+        }),
+        summary: Summary::of(&findings),
+        findings,
+        repair,
+        registered_client,
+        requests,
+    }
+}
+
+/// The subcommand: runs the check on its own runtime, prints the report,
+/// and returns the exit status (0 no FAIL, 1 some FAIL, 2 no report).
+#[must_use]
+pub fn run(args: &CheckArgs) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("oauth-metadata-repair: cannot start: {e}");
+            return 2;
+        }
+    };
+    match runtime.block_on(report(args)) {
+        Ok(report) => {
+            let text = if args.json {
+                serde_json::to_string_pretty(&report).map(|mut s| {
+                    s.push('\n');
+                    s
+                })
+            } else {
+                let colour = match args.color {
+                    ColorChoice::Always => true,
+                    ColorChoice::Never => false,
+                    ColorChoice::Auto => std::io::stdout().is_terminal(),
+                };
+                Ok(report::text::render(&report, colour))
+            };
+            match text {
+                Ok(text) => {
+                    // A closed pipe (| head) is not worth a panic.
+                    let _ = std::io::stdout().write_all(text.as_bytes());
+                }
+                Err(e) => {
+                    eprintln!("oauth-metadata-repair: cannot write the report: {e}");
+                    return 2;
+                }
+            }
+            report.summary.exit_status
+        }
+        Err(Stop(why)) => {
+            eprintln!("oauth-metadata-repair: {why}");
+            2
+        }
+    }
+}

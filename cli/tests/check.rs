@@ -1,0 +1,368 @@
+//! `check` against a test server with one switch per defect: each defect
+//! alone gives exactly its finding and no other FAIL; the real discovery
+//! documents of `tests/data/discovery` read as expected.
+
+mod support;
+
+use clap::Parser;
+use oauth_metadata_repair_cli::check::args::CheckArgs;
+use oauth_metadata_repair_cli::check::findings::{catalogue, Severity};
+use oauth_metadata_repair_cli::check::report::Report;
+use oauth_metadata_repair_cli::check::{self, Stop};
+use support::check_server::{serve, serve_document, Defects};
+
+#[derive(Parser)]
+struct Cmd {
+    #[command(flatten)]
+    args: CheckArgs,
+}
+
+async fn run(args: &[&str]) -> Result<Report, Stop> {
+    let cmd = Cmd::try_parse_from(std::iter::once("check").chain(args.iter().copied())).unwrap();
+    check::report(&cmd.args).await
+}
+
+fn with(severity: Severity, r: &Report) -> Vec<&'static str> {
+    r.findings
+        .iter()
+        .filter(|f| f.severity == severity)
+        .map(|f| f.id)
+        .collect()
+}
+
+fn severity_of(r: &Report, id: &str) -> Option<Severity> {
+    r.findings.iter().find(|f| f.id == id).map(|f| f.severity)
+}
+
+async fn check_server(defects: Defects, register: bool) -> Report {
+    let addr = serve(defects).await;
+    let url = format!("http://{addr}/mcp");
+    let mut args = vec![url.as_str()];
+    if register {
+        args.push("--register");
+    }
+    run(&args).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_compliant_server_passes_every_finding_and_the_repair_leaves_it_alone() {
+    let r = check_server(Defects::default(), true).await;
+    assert_eq!(with(Severity::Fail, &r), Vec::<&str>::new(), "{r:#?}");
+    assert_eq!(with(Severity::Warn, &r), Vec::<&str>::new(), "{r:#?}");
+    assert_eq!(r.summary.exit_status, 0);
+    assert!(r.summary.clients_failing.is_empty());
+    assert!(r.registered_client);
+    let repair = r.repair.unwrap();
+    assert!(!repair.repaired);
+    assert_eq!(
+        repair.left_alone_because.as_deref(),
+        Some("already compliant")
+    );
+    // Every id in the catalogue but none of the internal placeholder.
+    for f in &r.findings {
+        assert_eq!(catalogue::entry(f.id).id, f.id);
+    }
+    let ids: Vec<&str> = r.findings.iter().map(|f| f.id).collect();
+    assert_eq!(ids.len(), catalogue::ENTRIES.len(), "{ids:?}");
+}
+
+/// One test per switch: `check` reports exactly `id` as `severity` and no
+/// other FAIL.
+macro_rules! defect {
+    ($name:ident, $field:ident, $id:literal) => {
+        defect!($name, $field, $id, Severity::Fail, false);
+    };
+    ($name:ident, $field:ident, $id:literal, $severity:expr, $register:expr) => {
+        #[tokio::test]
+        async fn $name() {
+            let defects = Defects {
+                $field: true,
+                ..Defects::default()
+            };
+            let r = check_server(defects, $register).await;
+            assert_eq!(severity_of(&r, $id), Some($severity), "{r:#?}");
+            let fails = with(Severity::Fail, &r);
+            if $severity == Severity::Fail {
+                assert_eq!(fails, vec![$id], "{r:#?}");
+                assert_eq!(r.summary.exit_status, 1);
+                let f = r.findings.iter().find(|f| f.id == $id).unwrap();
+                assert!(!f.clients.is_empty() && !f.remedy.is_empty() && !f.spec.is_empty());
+                assert!(
+                    !f.evidence.is_empty()
+                        || $id == "resource.metadata"
+                        || $id == "server.metadata"
+                );
+            } else {
+                assert!(fails.is_empty(), "{r:#?}");
+                assert_eq!(r.summary.exit_status, 0);
+            }
+        }
+    };
+}
+
+defect!(
+    initialize_without_401_is_mcp_challenge,
+    no_challenge,
+    "mcp.challenge"
+);
+defect!(
+    relative_resource_metadata_fails,
+    relative_resource_metadata,
+    "mcp.resource-metadata-url"
+);
+defect!(
+    login_redirect_at_a_well_known_path_fails,
+    login_redirect,
+    "wellknown.json"
+);
+defect!(
+    missing_protected_resource_metadata_fails,
+    no_resource_metadata,
+    "resource.metadata"
+);
+defect!(
+    resource_other_than_the_mcp_url_fails,
+    resource_is_origin,
+    "resource.matches"
+);
+defect!(
+    empty_authorization_servers_fails,
+    no_authorization_servers,
+    "resource.authorization-servers"
+);
+defect!(
+    missing_server_metadata_fails,
+    no_server_metadata,
+    "server.metadata"
+);
+defect!(
+    issuer_with_a_trailing_slash_fails,
+    issuer_trailing_slash,
+    "server.issuer"
+);
+defect!(no_none_fails, no_none, "server.token-auth-none");
+defect!(no_s256_fails, no_s256, "server.pkce-s256");
+defect!(no_code_fails, no_code, "server.response-type-code");
+defect!(
+    no_registration_fails,
+    no_registration,
+    "server.registration"
+);
+defect!(null_member_fails, null_member, "metadata.no-null");
+defect!(plain_http_endpoints_fail, plain_http, "server.https");
+defect!(
+    iss_parameter_is_a_warning,
+    iss_parameter,
+    "server.iss-parameter",
+    Severity::Warn,
+    false
+);
+defect!(
+    invalid_client_for_a_public_client_fails_the_probe,
+    refuses_public_clients,
+    "probe.public-client",
+    Severity::Fail,
+    true
+);
+defect!(
+    refused_public_registration_fails_the_probe,
+    refuses_public_registration,
+    "probe.registration",
+    Severity::Fail,
+    true
+);
+
+#[tokio::test]
+async fn a_resource_that_is_only_a_prefix_names_vs_code_alone() {
+    let defects = Defects {
+        resource_is_origin: true,
+        ..Defects::default()
+    };
+    let r = check_server(defects, false).await;
+    assert_eq!(r.summary.clients_failing, vec!["VS Code"]);
+}
+
+#[tokio::test]
+async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_bytes() {
+    let defects = Defects {
+        no_none: true,
+        ..Defects::default()
+    };
+    let r = check_server(defects, false).await;
+    assert!(r.summary.clients_failing.iter().any(|c| c == "mcp-remote"));
+    let repair = r.repair.as_ref().unwrap();
+    assert!(repair.repaired);
+    assert_eq!(repair.fields, vec!["token_endpoint_auth_methods_supported"]);
+    assert_eq!(repair.inserts.len(), 1);
+    assert_eq!(repair.inserts[0].text, r#","none""#);
+    assert!(repair.inserts[0]
+        .before
+        .ends_with(r#""client_secret_basic""#));
+
+    // The same flags as the proxy: --prepend (for every rule, as in the
+    // proxy) and --rule s256; code_challenge_methods_supported comes first.
+    let addr = serve(Defects {
+        no_none: true,
+        no_s256: true,
+        ..Defects::default()
+    })
+    .await;
+    let url = format!("http://{addr}/mcp");
+    let r = run(&[&url, "--prepend", "--rule", "s256"]).await.unwrap();
+    let repair = r.repair.unwrap();
+    let texts: Vec<&str> = repair.inserts.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(texts, vec![r#""S256","#, r#""none","#]);
+}
+
+/// A real document and what `check` must read in it.
+struct Real {
+    file: &'static str,
+    /// `openid-configuration` or `oauth-authorization-server`.
+    placement: &'static str,
+    /// FAILs besides `server.issuer`.
+    fails: &'static [&'static str],
+    warns: &'static [&'static str],
+    /// Whether the default rule changes it.
+    repaired: bool,
+}
+
+const fn real(
+    file: &'static str,
+    placement: &'static str,
+    fails: &'static [&'static str],
+    warns: &'static [&'static str],
+    repaired: bool,
+) -> Real {
+    Real {
+        file,
+        placement,
+        fails,
+        warns,
+        repaired,
+    }
+}
+
+const REAL: &[Real] = &[
+    real(
+        "01-google-openid-configuration.json",
+        "openid-configuration",
+        &["server.token-auth-none", "server.registration"],
+        &[],
+        true,
+    ),
+    real(
+        "02-microsoft-entra-v2-tenant-openid-configuration.json",
+        "openid-configuration",
+        &[
+            "server.token-auth-none",
+            "server.pkce-s256",
+            "server.registration",
+        ],
+        &[],
+        true,
+    ),
+    real(
+        "04-okta-openid-configuration.json",
+        "openid-configuration",
+        &[],
+        &[],
+        false,
+    ),
+    real(
+        "06-keycloak-eudi-oauth-authorization-server.json",
+        "oauth-authorization-server",
+        &["server.token-auth-none"],
+        &["server.iss-parameter"],
+        true,
+    ),
+    real(
+        "08-aws-cognito-openid-configuration.json",
+        "openid-configuration",
+        &[
+            "server.token-auth-none",
+            "server.pkce-s256",
+            "server.registration",
+        ],
+        &[],
+        true,
+    ),
+    real(
+        "09-github-actions-openid-configuration.json",
+        "openid-configuration",
+        &[
+            "server.token-auth-none",
+            "server.pkce-s256",
+            "server.response-type-code",
+            "server.registration",
+        ],
+        &[],
+        true,
+    ),
+    real(
+        "10-authentik-openid-configuration.json",
+        "openid-configuration",
+        &["server.token-auth-none", "server.registration"],
+        &[],
+        true,
+    ),
+    real(
+        "12-duende-identityserver-openid-configuration.json",
+        "openid-configuration",
+        &["server.token-auth-none", "server.registration"],
+        &["server.iss-parameter"],
+        true,
+    ),
+    real(
+        "14-telnyx-oauth-authorization-server.json",
+        "oauth-authorization-server",
+        &[],
+        &[],
+        false,
+    ),
+    real(
+        "20-hypershift-azure-wi-openid-configuration.json",
+        "openid-configuration",
+        &[
+            "server.token-auth-none",
+            "server.pkce-s256",
+            "server.response-type-code",
+            "server.registration",
+        ],
+        &[],
+        true,
+    ),
+];
+
+#[tokio::test]
+async fn real_discovery_documents_read_as_expected() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/discovery/");
+    for &Real {
+        file,
+        placement,
+        fails,
+        warns,
+        repaired,
+    } in REAL
+    {
+        let doc: &'static str = std::fs::read_to_string(format!("{dir}{file}"))
+            .unwrap()
+            .leak();
+        let path: &'static str = format!("/.well-known/{placement}").leak();
+        let addr = serve_document(path, doc).await;
+        let r = run(&["--issuer", &format!("http://{addr}")]).await.unwrap();
+        // Served on loopback, a real issuer is never the identifier.
+        let mut expected = vec!["server.issuer"];
+        expected.extend_from_slice(fails);
+        expected.sort_unstable();
+        let mut got = with(Severity::Fail, &r);
+        got.sort_unstable();
+        assert_eq!(got, expected, "{file}");
+        assert_eq!(with(Severity::Warn, &r), warns.to_vec(), "{file}");
+        assert_eq!(
+            severity_of(&r, "server.metadata"),
+            Some(Severity::Pass),
+            "{file}"
+        );
+        assert_eq!(r.repair.unwrap().repaired, repaired, "{file}");
+    }
+}

@@ -1,0 +1,354 @@
+//! `oauth-metadata-repair check` as an operator runs it: the exit status
+//! (0, 1, 2), one line on stderr when there is no report, the documented
+//! JSON shape, and hostile or broken servers (unreachable, not HTTP, a
+//! redirect loop, 30 MB, no answer) giving a clear result, never a panic.
+
+mod support;
+
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{any, get};
+use axum::Router;
+use serde_json::Value;
+use std::process::Output;
+use std::time::Duration;
+use support::check_server::{serve, Defects};
+use tokio::io::AsyncWriteExt;
+
+const BIN: &str = env!("CARGO_BIN_EXE_oauth-metadata-repair");
+/// Guards against a hang; never a timing assertion.
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+async fn run(args: &[&str]) -> Output {
+    let child = tokio::process::Command::new(BIN)
+        .args(args)
+        .env_remove("OMR_UPSTREAM_CA")
+        .output();
+    tokio::time::timeout(HANG_GUARD, child)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// No report: exit 2, nothing on stdout, one line on stderr saying `says`.
+async fn stops(args: &[&str], says: &str) {
+    let out = run(args).await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(err.contains(says), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    k.sort_unstable();
+    k
+}
+
+fn string_or_null(v: &Value) -> bool {
+    v.is_string() || v.is_null()
+}
+
+/// The shape documented in the README and in `check::report`.
+fn assert_documented_shape(r: &Value) {
+    assert_eq!(
+        keys(r),
+        [
+            "authorization_server",
+            "findings",
+            "mode",
+            "registered_client",
+            "repair",
+            "requests",
+            "schema",
+            "summary",
+            "target"
+        ]
+    );
+    assert_eq!(r["schema"], "oauth-metadata-repair/check/1");
+    assert!(r["target"].is_string());
+    assert!(r["mode"] == "mcp" || r["mode"] == "issuer");
+    assert!(r["registered_client"].is_boolean());
+    if !r["authorization_server"].is_null() {
+        assert_eq!(keys(&r["authorization_server"]), ["from", "identifier"]);
+    }
+    for f in r["findings"].as_array().unwrap() {
+        assert_eq!(
+            keys(f),
+            ["clients", "evidence", "group", "id", "remedy", "severity", "spec", "summary"]
+        );
+        assert!(["mcp", "discovery", "resource", "server", "probe"]
+            .contains(&f["group"].as_str().unwrap()));
+        assert!(["pass", "warn", "fail"].contains(&f["severity"].as_str().unwrap()));
+        for k in ["id", "summary", "spec", "remedy"] {
+            assert!(f[k].is_string(), "{k}");
+        }
+        for e in f["evidence"].as_array().unwrap() {
+            assert_eq!(keys(e), ["member", "url", "value"]);
+            assert!(
+                e["url"].is_string() && string_or_null(&e["member"]) && string_or_null(&e["value"])
+            );
+        }
+        for c in f["clients"].as_array().unwrap() {
+            assert_eq!(keys(c), ["client", "message"]);
+        }
+        if f["severity"] == "pass" {
+            assert!(f["clients"].as_array().unwrap().is_empty() && f["remedy"] == "");
+        }
+    }
+    if !r["repair"].is_null() {
+        let p = &r["repair"];
+        assert_eq!(
+            keys(p),
+            ["fields", "inserts", "left_alone_because", "repaired", "url"]
+        );
+        for i in p["inserts"].as_array().unwrap() {
+            assert_eq!(keys(i), ["after", "before", "offset", "text"]);
+            assert!(i["offset"].is_u64());
+        }
+    }
+    for q in r["requests"].as_array().unwrap() {
+        assert_eq!(
+            keys(q),
+            [
+                "bytes",
+                "content_type",
+                "error",
+                "method",
+                "purpose",
+                "status",
+                "truncated",
+                "url"
+            ]
+        );
+        assert!(q["status"].is_u64() || q["status"].is_null());
+    }
+    let s = &r["summary"];
+    assert_eq!(
+        keys(s),
+        ["clients_failing", "exit_status", "fail", "pass", "warn"]
+    );
+    let fails = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "fail")
+        .count();
+    assert_eq!(s["fail"], fails);
+    assert_eq!(s["exit_status"], u64::from(fails > 0));
+}
+
+#[tokio::test]
+async fn json_follows_the_documented_shape_and_exit_status_follows_the_fails() {
+    let good = serve(Defects::default()).await;
+    let out = run(&[
+        "check",
+        "--json",
+        "--register",
+        &format!("http://{good}/mcp"),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_documented_shape(&r);
+    assert_eq!(r["registered_client"], true);
+
+    let bad = serve(Defects {
+        no_none: true,
+        ..Defects::default()
+    })
+    .await;
+    let out = run(&["check", "--json", &format!("http://{bad}/mcp")]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_documented_shape(&r);
+    assert!(r["summary"]["clients_failing"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("mcp-remote")));
+    assert_eq!(r["repair"]["repaired"], true);
+
+    let out = run(&["check", "--json", "--issuer", &format!("http://{bad}")]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_documented_shape(&serde_json::from_slice(&out.stdout).unwrap());
+}
+
+#[tokio::test]
+async fn the_text_report_has_one_line_per_finding_severity_first_and_a_summary() {
+    let bad = serve(Defects {
+        no_none: true,
+        ..Defects::default()
+    })
+    .await;
+    let out = run(&["check", &format!("http://{bad}/mcp")]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(!report.contains('\x1b'), "colour only on a terminal");
+    let fail: Vec<&str> = report
+        .lines()
+        .filter(|l| l.starts_with("  FAIL "))
+        .collect();
+    assert_eq!(fail.len(), 1, "{report}");
+    assert!(fail[0].contains("server.token-auth-none"));
+    assert!(report.lines().filter(|l| l.starts_with("  PASS ")).count() >= 10);
+    let last = report.lines().last().unwrap();
+    assert!(
+        last.starts_with("Summary: 1 FAIL, 0 WARN,")
+            && last.contains("clients that will fail: mcp-remote"),
+        "{last}"
+    );
+    let coloured = run(&["check", "--color", "always", &format!("http://{bad}/mcp")]).await;
+    assert!(text(&coloured.stdout).contains("\x1b[1;31mFAIL\x1b[0m"));
+}
+
+#[tokio::test]
+async fn usage_errors_and_unreachable_servers_exit_2_with_one_line() {
+    stops(&["check"], "required").await;
+    stops(&["check", "ftp://127.0.0.1/mcp"], "is not http or https").await;
+    stops(&["check", "not a url"], "not a URL").await;
+    stops(
+        &[
+            "check",
+            "http://127.0.0.1:1/mcp",
+            "--issuer",
+            "http://127.0.0.1:1",
+        ],
+        "cannot be used with",
+    )
+    .await;
+    stops(
+        &[
+            "check",
+            "--upstream-ca",
+            "/nonexistent/ca.pem",
+            "http://127.0.0.1:1/mcp",
+        ],
+        "/nonexistent/ca.pem",
+    )
+    .await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    stops(
+        &["check", &format!("http://{closed}/mcp")],
+        "cannot connect",
+    )
+    .await;
+    stops(
+        &["check", "--issuer", &format!("http://{closed}")],
+        "cannot connect",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_answering_garbage_or_nothing_exits_2() {
+    let garbage = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let g = garbage.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = garbage.accept().await {
+            let _ = s
+                .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff garbage\r\n\r\n")
+                .await;
+        }
+    });
+    stops(&["check", &format!("http://{g}/mcp")], "no HTTP answer").await;
+
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((c, _)) = silent.accept().await {
+            held.push(c); // never answers
+        }
+    });
+    stops(
+        &["check", "--timeout", "1", &format!("http://{s}/mcp")],
+        "no answer within the timeout",
+    )
+    .await;
+}
+
+async fn serve_app(app: Router) -> std::net::SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    a
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_a_fail_with_a_clear_reason() {
+    let app = Router::new().fallback(any(|uri: axum::http::Uri| async move {
+        (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, uri.path().to_owned())],
+        )
+            .into_response()
+    }));
+    let addr = serve_app(app).await;
+    let out = run(&["check", "--json", &format!("http://{addr}/mcp")]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_documented_shape(&r);
+    let challenge = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "mcp.challenge")
+        .unwrap();
+    assert_eq!(challenge["severity"], "fail");
+    assert!(
+        challenge["summary"]
+            .as_str()
+            .unwrap()
+            .contains("more than 5 redirects"),
+        "{challenge}"
+    );
+    // Bounded: each attempt follows at most 5 redirects, and at most 40 requests in all.
+    assert!(r["requests"].as_array().unwrap().len() <= 40);
+}
+
+#[tokio::test]
+async fn a_30_mb_answer_is_cut_at_1_mib_and_reported() {
+    let big = || async {
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            vec![b' '; 30 << 20],
+        )
+            .into_response()
+    };
+    let app = Router::new()
+        .route("/.well-known/oauth-protected-resource/mcp", get(big))
+        .route("/.well-known/oauth-protected-resource", get(big))
+        .fallback(any(|| async { StatusCode::UNAUTHORIZED }));
+    let addr = serve_app(app).await;
+    let out = run(&["check", "--json", &format!("http://{addr}/mcp")]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cut: Vec<&Value> = r["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["truncated"] == true)
+        .collect();
+    assert_eq!(cut.len(), 2);
+    assert!(cut.iter().all(|q| q["bytes"] == 1024 * 1024));
+    let json = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "wellknown.json")
+        .unwrap();
+    assert_eq!(json["severity"], "fail");
+    assert!(json["evidence"][0]["value"]
+        .as_str()
+        .unwrap()
+        .contains("reading stopped"));
+}

@@ -1,0 +1,236 @@
+//! An MCP server with OAuth discovery for `check`'s tests: compliant by
+//! default, with one switch per defect that `check` reports, and a mode that
+//! serves a real discovery document from `tests/data/discovery`.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+
+/// One switch per defect; the default is a server every client logs in to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Defects {
+    /// `initialize` without a token answers 404, not 401.
+    pub no_challenge: bool,
+    /// `resource_metadata` in the challenge is a relative URL.
+    pub relative_resource_metadata: bool,
+    /// The challenge's protected-resource URL redirects to an HTML login
+    /// page (the root placement still serves the document).
+    pub login_redirect: bool,
+    /// No protected-resource metadata anywhere.
+    pub no_resource_metadata: bool,
+    /// `resource` is the origin, not the MCP URL (a prefix: VS Code only).
+    pub resource_is_origin: bool,
+    /// `authorization_servers` is empty.
+    pub no_authorization_servers: bool,
+    /// No authorization-server metadata at any placement.
+    pub no_server_metadata: bool,
+    /// `issuer` has a trailing slash that the identifier lacks.
+    pub issuer_trailing_slash: bool,
+    /// `token_endpoint_auth_methods_supported` without "none".
+    pub no_none: bool,
+    /// `code_challenge_methods_supported` without S256.
+    pub no_s256: bool,
+    /// `response_types_supported` without code.
+    pub no_code: bool,
+    /// No registration endpoint and no client ID metadata documents.
+    pub no_registration: bool,
+    /// A member that is `null`.
+    pub null_member: bool,
+    /// Endpoints on plain http at a non-loopback host.
+    pub plain_http: bool,
+    /// `authorization_response_iss_parameter_supported: true`.
+    pub iss_parameter: bool,
+    /// The token endpoint answers `invalid_client` to a public client.
+    pub refuses_public_clients: bool,
+    /// Registration refuses `token_endpoint_auth_method: "none"`.
+    pub refuses_public_registration: bool,
+}
+
+#[derive(Clone)]
+struct Site {
+    base: String,
+    defects: Defects,
+    /// A real document served instead of the generated one, and its path.
+    document: Option<(&'static str, &'static str)>,
+}
+
+/// Serves a server with `defects` on loopback; its MCP endpoint is
+/// `http://ADDR/mcp`.
+pub async fn serve(defects: Defects) -> SocketAddr {
+    start(defects, None).await
+}
+
+/// Serves `document` at `path` and nothing else of note (for `--issuer`).
+pub async fn serve_document(path: &'static str, document: &'static str) -> SocketAddr {
+    start(Defects::default(), Some((path, document))).await
+}
+
+async fn start(defects: Defects, document: Option<(&'static str, &'static str)>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let site = Site {
+        base: format!("http://{addr}"),
+        defects,
+        document,
+    };
+    let app = Router::new()
+        .route("/mcp", post(mcp))
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            get(resource_at_path),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(resource_at_root),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(server_metadata),
+        )
+        .route("/.well-known/openid-configuration", get(openid))
+        .route("/login", get(login))
+        .route("/register", post(register))
+        .route("/token", post(token))
+        .with_state(site);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn mcp(State(s): State<Site>) -> Response {
+    if s.defects.no_challenge {
+        return (StatusCode::NOT_FOUND, "no such route").into_response();
+    }
+    let url = if s.defects.relative_resource_metadata {
+        "/.well-known/oauth-protected-resource/mcp".to_owned()
+    } else {
+        format!("{}/.well-known/oauth-protected-resource/mcp", s.base)
+    };
+    let challenge = format!(r#"Bearer error="invalid_token", resource_metadata="{url}""#);
+    let body = r#"{"error":"invalid_token","error_description":"Authentication required"}"#;
+    let headers = [
+        (header::WWW_AUTHENTICATE, challenge),
+        (header::CONTENT_TYPE, "application/json".to_owned()),
+    ];
+    (StatusCode::UNAUTHORIZED, headers, body).into_response()
+}
+
+fn resource_document(s: &Site) -> Response {
+    if s.defects.no_resource_metadata {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let resource = if s.defects.resource_is_origin {
+        s.base.clone()
+    } else {
+        format!("{}/mcp", s.base)
+    };
+    let servers: Vec<String> = if s.defects.no_authorization_servers {
+        vec![]
+    } else {
+        vec![s.base.clone()]
+    };
+    let doc = json!({"resource": resource, "authorization_servers": servers, "scopes_supported": ["user"], "bearer_methods_supported": ["header"]});
+    json_response(StatusCode::OK, doc.to_string())
+}
+
+async fn resource_at_path(State(s): State<Site>) -> Response {
+    if s.defects.login_redirect {
+        return (
+            StatusCode::FOUND,
+            [(header::LOCATION, "/login?next=/.well-known")],
+        )
+            .into_response();
+    }
+    resource_document(&s)
+}
+
+async fn resource_at_root(State(s): State<Site>) -> Response {
+    resource_document(&s)
+}
+
+async fn login() -> Response {
+    let page = "<!DOCTYPE html><html><body><form>Sign in</form></body></html>";
+    ([(header::CONTENT_TYPE, "text/html")], page).into_response()
+}
+
+fn generated(s: &Site) -> Value {
+    let d = s.defects;
+    let endpoints = if d.plain_http {
+        "http://auth.example.test".to_owned()
+    } else {
+        s.base.clone()
+    };
+    let mut doc = json!({
+        "issuer": if d.issuer_trailing_slash { format!("{}/", s.base) } else { s.base.clone() },
+        "authorization_endpoint": format!("{endpoints}/authorize"),
+        "token_endpoint": format!("{endpoints}/token"),
+        "registration_endpoint": format!("{endpoints}/register"),
+        "response_types_supported": if d.no_code { json!(["token"]) } else { json!(["code"]) },
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": if d.no_none { json!(["client_secret_post", "client_secret_basic"]) } else { json!(["client_secret_post", "client_secret_basic", "none"]) },
+        "code_challenge_methods_supported": if d.no_s256 { json!(["plain"]) } else { json!(["S256"]) },
+    });
+    if d.no_registration {
+        doc.as_object_mut().unwrap().remove("registration_endpoint");
+    }
+    if d.null_member {
+        doc["service_documentation"] = Value::Null;
+    }
+    if d.iss_parameter {
+        doc["authorization_response_iss_parameter_supported"] = Value::Bool(true);
+    }
+    doc
+}
+
+async fn server_metadata(State(s): State<Site>) -> Response {
+    document_at("/.well-known/oauth-authorization-server", &s)
+}
+
+async fn openid(State(s): State<Site>) -> Response {
+    document_at("/.well-known/openid-configuration", &s)
+}
+
+fn document_at(path: &str, s: &Site) -> Response {
+    match s.document {
+        Some((at, doc)) if at == path => json_response(StatusCode::OK, doc.to_owned()),
+        Some(_) => StatusCode::NOT_FOUND.into_response(),
+        None if s.defects.no_server_metadata || path.contains("openid") => {
+            StatusCode::NOT_FOUND.into_response()
+        }
+        None => json_response(StatusCode::OK, generated(s).to_string()),
+    }
+}
+
+async fn register(State(s): State<Site>, body: String) -> Response {
+    let asked: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if s.defects.refuses_public_registration && asked["token_endpoint_auth_method"] == "none" {
+        let e = r#"{"error":"invalid_client_metadata","error_description":"public clients are not allowed"}"#;
+        return json_response(StatusCode::BAD_REQUEST, e.into());
+    }
+    let client = json!({"client_id": "test-client-1", "token_endpoint_auth_method": "none", "redirect_uris": asked["redirect_uris"]});
+    json_response(StatusCode::CREATED, client.to_string())
+}
+
+async fn token(State(s): State<Site>, body: String) -> Response {
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let has = |k: &str| form.iter().any(|(n, _)| n == k);
+    assert!(!has("client_secret"), "check sent a client secret");
+    let error = if s.defects.refuses_public_clients {
+        "invalid_client"
+    } else {
+        "invalid_grant"
+    };
+    json_response(
+        StatusCode::BAD_REQUEST,
+        json!({ "error": error }).to_string(),
+    )
+}
