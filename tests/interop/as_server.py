@@ -5,6 +5,8 @@ auto-approving provider. Dynamic client registration is on.
     python as_server.py PORT ISSUER_URL
 """
 
+import json
+import os
 import secrets
 import sys
 import time
@@ -25,6 +27,17 @@ from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOption
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
 
+def record_registration(client_info):
+    """Appends what was registered to $INTEROP_REGISTRATIONS, one JSON line,
+    so a test can tell how a client that keeps no record registered."""
+    path = os.environ.get("INTEROP_REGISTRATIONS")
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps({"client_name": client_info.client_name,
+                                "method": client_info.token_endpoint_auth_method,
+                                "secret": bool(client_info.client_secret)}) + "\n")
+
+
 class MemoryProvider:
     """Approves every authorization request at once; keeps everything in memory."""
 
@@ -39,6 +52,7 @@ class MemoryProvider:
 
     async def register_client(self, client_info: OAuthClientInformationFull):
         self.clients[client_info.client_id] = client_info
+        record_registration(client_info)
 
     async def authorize(self, client, params: AuthorizationParams):
         code = secrets.token_urlsafe(24)

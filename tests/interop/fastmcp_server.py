@@ -1,19 +1,29 @@
 """An MCP server on FastMCP (3.x or 4.x) with its built-in in-memory OAuth
 provider (whose metadata omits "none"), registration on, and one tool.
+Registrations are recorded as in as_server.py.
 
     python fastmcp_server.py PORT ISSUER_URL
 """
 
+import os
 import sys
 
-from fastmcp import FastMCP
-from fastmcp.server.auth.providers.in_memory import InMemoryOAuthProvider
-from mcp.server.auth.settings import ClientRegistrationOptions
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from as_server import record_registration  # noqa: E402
+from fastmcp import FastMCP  # noqa: E402
+from fastmcp.server.auth.providers.in_memory import InMemoryOAuthProvider  # noqa: E402
+from mcp.server.auth.settings import ClientRegistrationOptions  # noqa: E402
+
+
+class RecordingProvider(InMemoryOAuthProvider):
+    async def register_client(self, client_info):
+        await super().register_client(client_info)
+        record_registration(client_info)
 
 
 def main():
     port, base = int(sys.argv[1]), sys.argv[2].rstrip("/")
-    auth = InMemoryOAuthProvider(
+    auth = RecordingProvider(
         base_url=base,
         client_registration_options=ClientRegistrationOptions(
             enabled=True, valid_scopes=["user"], default_scopes=["user"]

@@ -2,20 +2,24 @@
 # Interop matrix: real MCP servers with the bug, real MCP clients, each pair
 # straight to the server and through the oauth-metadata-repair binary.
 #
-#   servers: mcp==1.27.1 and mcp==2.3.0 (the SDK's own auth routes),
-#            fastmcp==3.3.1 and fastmcp==4.2.3 (InMemoryOAuthProvider);
-#            each with one tool, `add`, over Streamable HTTP
-#   clients: a strict public client (public_client.py), the MCP Python SDK
-#            client (mcp==1.27.1, OAuthClientProvider + ClientSession), the
-#            TypeScript SDK 1.32.2 (auth() + Client), mcp-remote 0.15.1 (its
-#            stdio proxy, as desktop clients run it, browser step headless)
+#   servers: mcp 1.27.1 and 2.3.0 (the SDK's own auth routes), FastMCP 3.3.1
+#            and 4.2.3 (InMemoryOAuthProvider); each with one tool, `add`,
+#            over Streamable HTTP, each recording what it registers
+#   clients: strict (public_client.py), python-sdk (the MCP Python SDK 1.27.1
+#            client), ts-sdk (the TypeScript SDK), mcp-remote (its stdio
+#            proxy, as desktop clients run it), claude-code (Claude Code:
+#            `claude mcp add/login/list` and a tool call through `claude -p`),
+#            inspector (the MCP Inspector CLI), fastmcp (FastMCP 4.2.3's
+#            Client + OAuth), python-sdk-2.3.0 (the Python SDK 2.3.0 client),
+#            rmcp (the Rust SDK's OAuth client, tests/interop/rmcp_client)
+#   versions: tests/interop/versions.sh, the one place they are pinned
 #
 # Asserted, not just printed: through the proxy every client registers as a
 # public client (no secret issued or stored), logs in and calls the tool, and
 # the document on that route lists "none"; straight to the server mcp-remote
 # registers as a confidential client and stores a secret (the bug), the strict
-# client fails at discovery, the SDK clients log in as public clients. A
-# failure names the pair, the route and the step. Prints the matrix as a
+# client fails at discovery, every other client logs in as a public client.
+# A failure names the pair, the route and the step. Prints the matrix as a
 # Markdown table.
 #
 #   bash tests/interop/run.sh
@@ -25,9 +29,15 @@
 #                                  # an installed binary; nothing is built
 #   INTEROP_WITHOUT_PROXY=1 bash tests/interop/run.sh         # must fail
 #
-# Installs pinned packages from PyPI and npm into target/interop/ (cached);
-# loopback only; every wait and every client run has a time limit; every
-# process started is stopped on exit, also on failure or Ctrl-C.
+# With INTEROP_WITHOUT_PROXY=1 the "through the proxy" rows reach the bare
+# server: each fails at "step route" (its document lacks "none"); strict and
+# mcp-remote, whose outcome the proxy changes, fail at their registration or
+# login step too; the others must not (they work both ways). .ci/run checks it.
+#
+# Installs only what the chosen clients and servers need, pinned, from PyPI,
+# npm and crates.io into target/interop/ (cached); loopback only; every wait
+# and every client run has a time limit; every process started is stopped on
+# exit, also on failure or Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -39,51 +49,45 @@ if [ -n "${INTEROP_PROXY_BIN:-}" ]; then # resolved before the cd below
 fi
 cd "$root"
 . scripts/lib.sh # wait_port
+. "$here/versions.sh"
+. "$here/install.sh"
 cache=target/interop
 mkdir -p "$cache"
 
-all_clients="strict python-sdk ts-sdk mcp-remote"
+all_servers="mcp-$MCP_1 mcp-$MCP_2 fastmcp-$FASTMCP_3 fastmcp-$FASTMCP_4"
+all_clients="strict python-sdk ts-sdk mcp-remote claude-code inspector fastmcp python-sdk-$MCP_2 rmcp"
+servers=${INTEROP_SERVERS:-$all_servers}
 clients=${INTEROP_CLIENTS:-$all_clients}
+for server in $servers; do
+  [[ " $all_servers " == *" $server "* ]] || { echo "unknown server in INTEROP_SERVERS: $server (known: $all_servers)" >&2; exit 2; }
+done
 for client in $clients; do
   [[ " $all_clients " == *" $client "* ]] || { echo "unknown client in INTEROP_CLIENTS: $client (known: $all_clients)" >&2; exit 2; }
 done
 if [ -n "${INTEROP_PROXY_BIN:-}" ] && [ ! -x "$INTEROP_PROXY_BIN" ]; then
   echo "INTEROP_PROXY_BIN is not an executable file: $INTEROP_PROXY_BIN" >&2; exit 2
 fi
+wants() { [[ " $clients " == *" $1 "* ]]; }
 
-venv() { # NAME REQUIREMENT -> the venv's python
-  local dir="$cache/venv-$1"
-  if [ ! -f "$dir/.installed" ]; then
-    echo "== installing $2 into $dir" >&2
-    rm -rf "$dir"
-    python3 -m venv "$dir"
-    timeout 600 "$dir/bin/pip" install --quiet --disable-pip-version-check "$2" >&2
-    touch "$dir/.installed"
-  fi
-  echo "$dir/bin/python"
-}
+# What the chosen servers and clients need, installed once (install.sh).
 declare -A server_py server_script
-server_py[mcp-1.27.1]=$(venv mcp-1.27.1 "mcp==1.27.1"); server_script[mcp-1.27.1]=sdk_server.py
-server_py[mcp-2.3.0]=$(venv mcp-2.3.0 "mcp==2.3.0"); server_script[mcp-2.3.0]=sdk_server.py
-server_py[fastmcp-3.3.1]=$(venv fastmcp-3.3.1 "fastmcp==3.3.1"); server_script[fastmcp-3.3.1]=fastmcp_server.py
-server_py[fastmcp-4.2.3]=$(venv fastmcp-4.2.3 "fastmcp==4.2.3"); server_script[fastmcp-4.2.3]=fastmcp_server.py
-client_py=${server_py[mcp-1.27.1]}
-
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "== installing Node.js and npm from Debian's packages" >&2
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+for server in $servers; do
+  case $server in
+    mcp-*) server_py[$server]=$(venv "$server" "mcp==${server#mcp-}"); server_script[$server]=sdk_server.py ;;
+    fastmcp-*) server_py[$server]=$(venv "$server" "fastmcp==${server#fastmcp-}"); server_script[$server]=fastmcp_server.py ;;
+  esac
+done
+client_py=$(venv "mcp-$MCP_1" "mcp==$MCP_1") # strict, python-sdk and the drivers
+if wants ts-sdk || wants mcp-remote || wants claude-code || wants inspector; then need_node; fi
+if wants ts-sdk || wants mcp-remote; then
+  sdk_npm=$(npm_dir sdk "mcp-remote@$MCP_REMOTE" "@modelcontextprotocol/sdk@$TS_SDK")
+  cp "$here/ts_client.mjs" "$sdk_npm/ts_client.mjs" # ESM resolves packages from the script's own folder
 fi
-npm_dir="$cache/npm"
-if [ ! -f "$npm_dir/.installed" ]; then
-  echo "== installing mcp-remote@0.15.1 and @modelcontextprotocol/sdk@1.32.2 into $npm_dir" >&2
-  rm -rf "$npm_dir"; mkdir -p "$npm_dir"
-  echo '{"private": true}' > "$npm_dir/package.json"
-  (cd "$npm_dir" && timeout 600 npm install --silent --no-audit --no-fund \
-    mcp-remote@0.15.1 @modelcontextprotocol/sdk@1.32.2 >&2)
-  touch "$npm_dir/.installed"
-fi
-# ESM resolves packages from the script's own folder.
-cp "$here/ts_client.mjs" "$npm_dir/ts_client.mjs"
+wants claude-code && claude_bin=$(claude_code "$CLAUDE_CODE")
+wants inspector && inspector_npm=$(npm_dir inspector "@modelcontextprotocol/inspector@$INSPECTOR")
+wants fastmcp && fastmcp_py=$(venv "fastmcp-$FASTMCP_4" "fastmcp==$FASTMCP_4")
+wants "python-sdk-$MCP_2" && sdk2_py=$(venv "mcp-$MCP_2" "mcp==$MCP_2")
+wants rmcp && rmcp_bin=$(rmcp_client "$RMCP")
 
 if [ -n "${INTEROP_PROXY_BIN:-}" ]; then
   proxy_bin=$INTEROP_PROXY_BIN
@@ -101,7 +105,8 @@ free_port() { "$client_py" -c 'import socket; s=socket.socket(); s.bind(("127.0.
 
 # One client run: prints its JSON line ({"method","secret","login","tool"}).
 run_client() { # CLIENT BASE_URL
-  local client=$1 base=$2 out
+  local client=$1 base=$2 out work
+  work=$(mktemp -d "$root/$cache/run-$client.XXXXXX")
   case $client in
     strict)
       if out=$(timeout 60 "$client_py" "$here/public_client.py" "$base" --mcp "$base/mcp" 2>&1); then
@@ -111,15 +116,42 @@ run_client() { # CLIENT BASE_URL
         echo "{\"method\": null, \"secret\": false, \"login\": false, \"tool\": false, \"failed\": \"${step:-unknown}\"}"
       fi ;;
     python-sdk) timeout 90 "$client_py" "$here/sdk_client.py" "$base/mcp" 2>/dev/null | tail -1 ;;
-    ts-sdk) (cd "$npm_dir" && timeout 90 node ts_client.mjs "$base/mcp" 2>/dev/null | tail -1) ;;
-    mcp-remote)
-      local config; config=$(mktemp -d "$root/$cache/mcp-remote.XXXXXX")
-      timeout 120 "$client_py" "$here/remote_client.py" "$npm_dir/node_modules" "$base/mcp" "$config" 2>/dev/null | tail -1
-      rm -rf "$config" ;;
+    "python-sdk-$MCP_2") timeout 90 "$sdk2_py" "$here/sdk_client.py" "$base/mcp" 2>/dev/null | tail -1 ;;
+    ts-sdk) (cd "$sdk_npm" && timeout 90 node ts_client.mjs "$base/mcp" 2>/dev/null | tail -1) ;;
+    mcp-remote) timeout 120 "$client_py" "$here/remote_client.py" "$sdk_npm/node_modules" "$base/mcp" "$work" 2>/dev/null | tail -1 ;;
+    claude-code) timeout 300 "$client_py" "$here/claude_client.py" "$claude_bin" "$base/mcp" "$work" 2>/dev/null | tail -1 ;;
+    inspector) timeout 120 "$client_py" "$here/inspector_client.py" "$inspector_npm/node_modules" "$base/mcp" "$work" 2>/dev/null | tail -1 ;;
+    fastmcp) timeout 120 "$fastmcp_py" "$here/fastmcp_client.py" "$base/mcp" 2>/dev/null | tail -1 ;;
+    rmcp) timeout 90 "$rmcp_bin" "$base/mcp" 2>/dev/null | tail -1 ;;
   esac
+  rm -rf "$work"
 }
 
 field() { "$client_py" -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print("" if v is None else str(v).lower())' "$1" "$2"; }
+
+# The client's result joined with what the server recorded registering
+# during its run (lines after SKIP of REG_FILE): the method from the server
+# when the client keeps none (Claude Code), a secret if either side has one,
+# and a mismatch between the two reported as "conflict".
+merge() { # RESULT REG_FILE SKIP
+  "$client_py" - "$@" <<'EOF'
+import json, sys
+result = json.loads(sys.argv[1] or "{}")
+try:
+    with open(sys.argv[2]) as f:
+        records = [json.loads(line) for line in f.readlines()[int(sys.argv[3]):]]
+except OSError:
+    records = []
+if records:
+    last = records[-1]
+    if result.get("method") is None:
+        result["method"] = last["method"]
+    elif result["method"] != last["method"]:
+        result["conflict"] = f"the client says {result['method']}, the server registered {last['method']}"
+    result["secret"] = bool(result.get("secret")) or last["secret"]
+print(json.dumps(result))
+EOF
+}
 
 failures=0; passed=0; pair_failed=0
 fail() { echo "FAIL $1" >&2; pair_failed=1; }
@@ -130,10 +162,11 @@ check() { # SERVER CLIENT ROUTE BASE_URL RESULT
   local method secret login tool
   pair_failed=0
   method=$(field "$r" method); secret=$(field "$r" secret); login=$(field "$r" login); tool=$(field "$r" tool)
+  [ -z "$(field "$r" conflict)" ] || fail "$pair: step registration: $(field "$r" conflict)"
   if [ "$route" = "through the proxy" ]; then
     local doc; doc=$("$client_py" -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
       "$base/.well-known/oauth-authorization-server" 2>/dev/null || true)
-    grep -q '"none"' <<<"$doc" || fail "$pair: step discovery: the document on this route lists no \"none\" (is the proxy bypassed?)"
+    grep -q '"none"' <<<"$doc" || fail "$pair: step route: the document on this route lists no \"none\" (is the proxy bypassed?)"
     [ "$method" = none ] || fail "$pair: step registration: registered as ${method:-nothing} (expected none)"
     [ "$secret" = false ] || fail "$pair: step registration: a client secret was issued or stored"
     [ "$login" = true ] || fail "$pair: step login: did not finish ($(field "$r" error)$(field "$r" failed))"
@@ -154,24 +187,31 @@ check() { # SERVER CLIENT ROUTE BASE_URL RESULT
   table+=("| $server | $client | $route | $shown_method | $([ "$secret" = true ] && echo yes || echo no) | $([ "$login" = true ] && echo yes || echo no) | $([ "$tool" = true ] && echo yes || echo no) |")
 }
 
-servers=${INTEROP_SERVERS:-"mcp-1.27.1 mcp-2.3.0 fastmcp-3.3.1 fastmcp-4.2.3"}
+run_pair() { # SERVER CLIENT ROUTE BASE_URL REG_FILE
+  local skip; skip=$( (wc -l <"$5") 2>/dev/null || echo 0)
+  check "$1" "$2" "$3" "$4" "$(merge "$(run_client "$2" "$4")" "$5" "$skip")"
+}
+
 for server in $servers; do
   py=${server_py[$server]}; script=$here/${server_script[$server]}
   direct_port=$(free_port); up_port=$(free_port); proxy_port=$(free_port)
+  direct_reg=$cache/$server-direct.registrations; proxied_reg=$cache/$server-proxied.registrations
+  rm -f "$direct_reg" "$proxied_reg"
   echo "== $server: straight on :$direct_port, behind the proxy on :$proxy_port" >&2
   # Each instance's issuer is the address its clients use.
-  "$py" "$script" "$direct_port" "http://127.0.0.1:$direct_port" >"$cache/$server-direct.log" 2>&1 & pids+=($!)
+  INTEROP_REGISTRATIONS=$direct_reg "$py" "$script" "$direct_port" "http://127.0.0.1:$direct_port" >"$cache/$server-direct.log" 2>&1 & pids+=($!)
   if [ -n "${INTEROP_WITHOUT_PROXY:-}" ]; then
-    "$py" "$script" "$proxy_port" "http://127.0.0.1:$proxy_port" >"$cache/$server-proxied.log" 2>&1 & pids+=($!)
+    INTEROP_REGISTRATIONS=$proxied_reg "$py" "$script" "$proxy_port" "http://127.0.0.1:$proxy_port" >"$cache/$server-proxied.log" 2>&1 & pids+=($!)
   else
-    "$py" "$script" "$up_port" "http://127.0.0.1:$proxy_port" >"$cache/$server-proxied.log" 2>&1 & pids+=($!)
+    INTEROP_REGISTRATIONS=$proxied_reg "$py" "$script" "$up_port" "http://127.0.0.1:$proxy_port" >"$cache/$server-proxied.log" 2>&1 & pids+=($!)
     RUST_LOG=warn "$proxy_bin" --listen "127.0.0.1:$proxy_port" --upstream "http://127.0.0.1:$up_port" & pids+=($!)
     wait_port "$up_port"
   fi
   wait_port "$direct_port"; wait_port "$proxy_port"
   for client in $clients; do
-    check "$server" "$client" "through the proxy" "http://127.0.0.1:$proxy_port" "$(run_client "$client" "http://127.0.0.1:$proxy_port")"
-    check "$server" "$client" "straight" "http://127.0.0.1:$direct_port" "$(run_client "$client" "http://127.0.0.1:$direct_port")"
+    echo "   $client" >&2
+    run_pair "$server" "$client" "through the proxy" "http://127.0.0.1:$proxy_port" "$proxied_reg"
+    run_pair "$server" "$client" "straight" "http://127.0.0.1:$direct_port" "$direct_reg"
   done
   cleanup; pids=()
 done

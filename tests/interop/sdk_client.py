@@ -1,6 +1,9 @@
 """The MCP Python SDK's own client as a desktop MCP client uses it: a public
 client (token_endpoint_auth_method "none", PKCE) that logs in with
-OAuthClientProvider, then calls a tool over Streamable HTTP.
+OAuthClientProvider, then calls a tool over Streamable HTTP. Runs on mcp
+1.27.1 (httpx, `streamablehttp_client`, a (code, state) callback) and on
+mcp 2.3.0 (httpx2, `streamable_http_client` taking an `http_client`, an
+`AuthorizationCodeResult` callback), whichever the interpreter has.
 
     python sdk_client.py MCP_URL
 
@@ -11,13 +14,37 @@ whether the login finished and whether the tool call worked.
 import asyncio
 import json
 import sys
+from contextlib import asynccontextmanager
 from urllib.parse import parse_qs, urlparse
 
-import httpx
 from mcp import ClientSession
 from mcp.client.auth import OAuthClientProvider, TokenStorage
-from mcp.client.streamable_http import streamablehttp_client
 from mcp.shared.auth import OAuthClientMetadata
+
+try:  # mcp 2.x
+    import httpx2 as httpx
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared.auth import AuthorizationCodeResult
+
+    @asynccontextmanager
+    async def connect(url, provider):
+        async with httpx.AsyncClient(auth=provider, timeout=30) as http:
+            async with streamable_http_client(url, http_client=http) as (read, write):
+                yield read, write
+
+    def code_result(code, state):
+        return AuthorizationCodeResult(code=code, state=state)
+except ImportError:  # mcp 1.x
+    import httpx
+    from mcp.client.streamable_http import streamablehttp_client
+
+    @asynccontextmanager
+    async def connect(url, provider):
+        async with streamablehttp_client(url, auth=provider, timeout=30) as (read, write, _):
+            yield read, write
+
+    def code_result(code, state):
+        return code, state
 
 REDIRECT = "http://127.0.0.1:9/callback"
 
@@ -52,7 +79,7 @@ async def main(url):
 
     async def callback():
         query = parse_qs(urlparse(redirect.get("location", "")).query)
-        return query["code"][0], (query.get("state") or [None])[0]
+        return code_result(query["code"][0], (query.get("state") or [None])[0])
 
     provider = OAuthClientProvider(
         server_url=url,
@@ -70,7 +97,7 @@ async def main(url):
     )
     result = {"method": None, "secret": False, "login": False, "tool": False}
     try:
-        async with streamablehttp_client(url, auth=provider, timeout=30) as (read, write, _):
+        async with connect(url, provider) as (read, write):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 result["login"] = storage.tokens is not None

@@ -1,0 +1,166 @@
+"""Claude Code as a person sets it up for an MCP server with OAuth, in a
+throwaway HOME whose config has the onboarding and trust prompts answered:
+
+    claude mcp add --transport http interop MCP_URL
+    claude mcp login interop        (on a pseudo-terminal; it refuses a pipe)
+    claude mcp list
+    claude -p "..." --allowedTools mcp__interop__add
+
+The login's browser step is browser.py through $BROWSER. `claude -p` talks to
+model_stub.py, a loopback stand-in for the model API (ANTHROPIC_BASE_URL),
+which has Claude Code load the tool through its tool search and call it.
+Nothing leaves the machine: telemetry, auto-update and nonessential traffic
+are off, the API key is a dummy, and HTTP(S)_PROXY points at a closed
+loopback port for anything not on 127.0.0.1.
+
+    python claude_client.py CLAUDE_BIN MCP_URL WORK_DIR
+
+Prints one JSON line: whether a client secret was stored, whether the login
+finished (and `claude mcp list` shows the server connected) and whether the
+tool call returned 5. Claude Code keeps no record of the method it
+registered with: run.sh takes that from the server's registration record.
+"""
+
+import json
+import os
+import pty
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NAME = "interop"
+TOOL = f"mcp__{NAME}__add"
+CLOSED_PORT = "http://127.0.0.1:9"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, deadline=30):
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def environment(home, stub_url):
+    keep = {k: v for k, v in os.environ.items()
+            if not k.startswith(("ANTHROPIC_", "CLAUDE", "OTEL_", "MCP_"))
+            and k not in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_CURRENT_DESKTOP")}
+    return dict(keep, HOME=home, BROWSER=os.path.join(HERE, "browser.py"),
+                ANTHROPIC_BASE_URL=stub_url, ANTHROPIC_API_KEY="sk-ant-interop-dummy",
+                DISABLE_TELEMETRY="1", DISABLE_AUTOUPDATER="1", DISABLE_ERROR_REPORTING="1",
+                DISABLE_BUG_COMMAND="1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+                HTTP_PROXY=CLOSED_PORT, HTTPS_PROXY=CLOSED_PORT, http_proxy=CLOSED_PORT,
+                https_proxy=CLOSED_PORT, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
+                TERM="xterm")
+
+
+def on_terminal(argv, env, cwd, deadline):
+    """Runs argv on a pseudo-terminal; its exit code and what it printed."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.chdir(cwd)
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    out, end, code = b"", time.time() + deadline, None
+    while code is None and time.time() < end:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:  # the terminal closed: the process is ending
+                data = b""
+            out += data
+            if data:
+                continue
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            code = os.waitstatus_to_exitcode(status)
+    if code is None:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    os.close(fd)
+    return code, re.sub(r"\x1b\][^\x07]*\x07|\x1b\[[0-9;?]*[A-Za-z]", "", out.decode(errors="replace"))
+
+
+def main():
+    claude, url, work = os.path.abspath(sys.argv[1]), sys.argv[2], os.path.abspath(sys.argv[3])
+    home, project = os.path.join(work, "home"), os.path.join(work, "project")
+    os.makedirs(home, exist_ok=True)
+    os.makedirs(project, exist_ok=True)
+    with open(os.path.join(home, ".claude.json"), "w") as f:
+        json.dump({"hasCompletedOnboarding": True, "theme": "dark", "autoUpdates": False,
+                   "projects": {project: {"hasTrustDialogAccepted": True,
+                                          "hasCompletedProjectOnboarding": True}}}, f)
+    stub_port = free_port()
+    record = os.path.join(work, "model-stub.jsonl")
+    env = environment(home, f"http://127.0.0.1:{stub_port}")
+    log = open(os.path.join(work, "claude.log"), "w")
+    result = {"method": None, "secret": False, "login": False, "tool": False}
+
+    def run(*args, timeout=60):
+        p = subprocess.run([claude, *args], cwd=project, env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=timeout)
+        log.write(f"$ claude {' '.join(args)}\n{p.stdout}{p.stderr}exit {p.returncode}\n")
+        return p
+
+    stub = subprocess.Popen([sys.executable, os.path.join(HERE, "model_stub.py"), str(stub_port), record],
+                            stdout=log, stderr=log)
+    try:
+        if run("mcp", "add", "--transport", "http", NAME, url).returncode != 0:
+            result["error"] = "claude mcp add failed"
+            return result
+        code, out = on_terminal([claude, "mcp", "login", NAME], env, project, 90)
+        log.write(f"$ claude mcp login {NAME} (on a terminal)\n{out}\nexit {code}\n")
+        if code != 0 or "Authenticated" not in out:
+            result["error"] = f"claude mcp login exited {code}: {out.strip()[-200:]}"
+        try:
+            with open(os.path.join(home, ".claude", ".credentials.json")) as f:
+                stored = [v for v in json.load(f).get("mcpOAuth", {}).values() if v.get("serverName") == NAME]
+        except (OSError, ValueError):
+            stored = []
+        result["secret"] = any(bool(s.get("clientSecret")) for s in stored)
+        logged_in = code == 0 and any(bool(s.get("accessToken")) for s in stored)
+        listed = run("mcp", "list").stdout
+        connected = any(line.startswith(f"{NAME}:") and "Connected" in line for line in listed.splitlines())
+        if logged_in and not connected:
+            result["error"] = f"claude mcp list: {listed.strip()[-200:]}"
+        result["login"] = logged_in and connected
+        if not wait_port(stub_port):
+            result["error"] = "the model stand-in did not start"
+            return result
+        run("-p", "Add 2 and 3 with the add tool.", "--allowedTools", TOOL, timeout=120)
+        with open(record) as f:
+            answers = [json.loads(line) for line in f if '"tool_result"' in line]
+        for answer in answers:
+            text = answer.get("text", "").strip()
+            if not answer.get("is_error") and (text == "5" or text.replace(" ", "") == '{"result":5}'):
+                result["tool"] = True
+        if not result["tool"]:
+            result["error"] = f"no tool result of 5 reached the model: {answers}"
+        return result
+    except subprocess.TimeoutExpired as e:
+        result["error"] = f"timed out: {e.cmd[1:3]}"
+        return result
+    finally:
+        stub.terminate()
+        stub.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
