@@ -1,6 +1,8 @@
 //! Test bodies and services shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod layer;
+
 use bytes::Bytes;
 use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
