@@ -126,6 +126,11 @@ defect!(
     "resource.matches"
 );
 defect!(
+    resource_on_another_path_fails,
+    resource_elsewhere,
+    "resource.matches"
+);
+defect!(
     empty_authorization_servers_fails,
     no_authorization_servers,
     "resource.authorization-servers"
@@ -173,13 +178,22 @@ defect!(
 );
 
 #[tokio::test]
-async fn a_resource_that_is_only_a_prefix_names_vs_code_alone() {
+async fn a_resource_prefix_names_vs_code_alone_and_another_path_names_the_sdks_too() {
     let defects = Defects {
         resource_is_origin: true,
         ..Defects::default()
     };
     let r = check_server(defects, false).await;
     assert_eq!(r.summary.clients_failing, vec!["VS Code"]);
+    let defects = Defects {
+        resource_elsewhere: true,
+        ..Defects::default()
+    };
+    let r = check_server(defects, false).await;
+    assert_eq!(
+        r.summary.clients_failing,
+        vec!["VS Code", catalogue::TS_SDK, "Python SDK"]
+    );
 }
 
 #[tokio::test]

@@ -24,6 +24,8 @@ pub struct Defects {
     pub no_resource_metadata: bool,
     /// `resource` is the origin, not the MCP URL (a prefix: VS Code only).
     pub resource_is_origin: bool,
+    /// `resource` is another path of the same origin (no prefix: every client).
+    pub resource_elsewhere: bool,
     /// `authorization_servers` is empty.
     pub no_authorization_servers: bool,
     /// No authorization-server metadata at any placement.
@@ -128,6 +130,8 @@ fn resource_document(s: &Site) -> Response {
     }
     let resource = if s.defects.resource_is_origin {
         s.base.clone()
+    } else if s.defects.resource_elsewhere {
+        format!("{}/other", s.base)
     } else {
         format!("{}/mcp", s.base)
     };

@@ -1,7 +1,7 @@
 //! Findings about the MCP endpoint, its protected-resource metadata and
 //! every well-known answer.
 
-use super::catalogue::{TS_RESOURCE, VS_CODE_RESOURCE};
+use super::catalogue::{PY_RESOURCE, TS_RESOURCE, VS_CODE_RESOURCE};
 use super::{shown, Evidence, Finding};
 use crate::check::discovery::{Discovery, Fetched, Target};
 use url::Url;
@@ -144,7 +144,7 @@ fn matches(mcp: &Url, resource: Option<&serde_json::Value>, at: &str) -> Finding
                 "resource {resource} is neither the MCP URL {target} nor a prefix of it{trailing}"
             ),
         )
-        .hurts(&[VS_CODE_RESOURCE, TS_RESOURCE])
+        .hurts(&[VS_CODE_RESOURCE, TS_RESOURCE, PY_RESOURCE])
         .with(evidence)
     }
 }
