@@ -381,3 +381,20 @@ async fn an_https_server_is_checked_with_the_proxys_ca_option() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["requests"][0]["status"], 401);
 }
+
+#[tokio::test]
+async fn the_proxys_environment_does_not_get_in_checks_way() {
+    let good = serve(Defects::default()).await;
+    let child = tokio::process::Command::new(BIN)
+        .args(["check", &format!("http://{good}/mcp")])
+        .env("OMR_LISTEN", "127.0.0.1:0")
+        .env("OMR_UPSTREAM", "http://127.0.0.1:9")
+        .output();
+    let out = tokio::time::timeout(HANG_GUARD, child)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // And the proxy without a subcommand still reads its flags.
+    stops(&["--listen", "127.0.0.1:0"], "--upstream").await;
+}
