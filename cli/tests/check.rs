@@ -156,6 +156,13 @@ defect!(
 defect!(null_member_fails, null_member, "metadata.no-null");
 defect!(plain_http_endpoints_fail, plain_http, "server.https");
 defect!(
+    an_endpoint_without_login_is_a_warning,
+    no_login,
+    "mcp.challenge",
+    Severity::Warn,
+    false
+);
+defect!(
     iss_parameter_is_a_warning,
     iss_parameter,
     "server.iss-parameter",

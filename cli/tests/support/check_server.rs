@@ -15,6 +15,8 @@ use std::net::SocketAddr;
 pub struct Defects {
     /// `initialize` without a token answers 404, not 401.
     pub no_challenge: bool,
+    /// `initialize` without a token succeeds: no login is asked for.
+    pub no_login: bool,
     /// `resource_metadata` in the challenge is a relative URL.
     pub relative_resource_metadata: bool,
     /// The challenge's protected-resource URL redirects to an HTML login
@@ -109,6 +111,10 @@ fn json_response(status: StatusCode, body: String) -> Response {
 async fn mcp(State(s): State<Site>) -> Response {
     if s.defects.no_challenge {
         return (StatusCode::NOT_FOUND, "no such route").into_response();
+    }
+    if s.defects.no_login {
+        let ok = r#"{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"t","version":"0"}}}"#;
+        return json_response(StatusCode::OK, ok.into());
     }
     let url = if s.defects.relative_resource_metadata {
         "/.well-known/oauth-protected-resource/mcp".to_owned()

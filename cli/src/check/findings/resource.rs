@@ -31,6 +31,7 @@ pub fn findings(d: &Discovery) -> Vec<Finding> {
             "mcp.challenge",
             format!("{} without a token: this endpoint asks for no login, so clients never start OAuth", a.status),
         )
+        .hurts(&[])
         .remedy("nothing to do if no login is wanted; otherwise enable auth on the server"),
         Ok(a) => Finding::fail(
             "mcp.challenge",
