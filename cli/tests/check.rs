@@ -387,3 +387,17 @@ async fn real_discovery_documents_read_as_expected() {
         assert_eq!(r.repair.unwrap().repaired, repaired, "{file}");
     }
 }
+
+#[tokio::test]
+async fn without_register_nothing_is_written_to_the_server() {
+    let r = check_server(Defects::default(), false).await;
+    assert!(!r.registered_client);
+    assert!(r.findings.iter().all(|f| !f.id.starts_with("probe.")));
+    let posts: Vec<&str> = r
+        .requests
+        .iter()
+        .filter(|q| q.method == "POST")
+        .map(|q| q.purpose.as_str())
+        .collect();
+    assert_eq!(posts, vec!["mcp initialize, no token"]);
+}
