@@ -6,7 +6,7 @@
 
 #![forbid(unsafe_code)]
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use oauth_metadata_repair_cli::check::{self, args::CheckArgs};
 use oauth_metadata_repair_cli::proxy::{args, server};
 use std::io::IsTerminal;
@@ -20,7 +20,10 @@ use tracing_subscriber::EnvFilter;
 ///
 /// Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=warn) to change what is
 /// logged. `oauth-metadata-repair check URL` diagnoses a server instead.
-#[allow(clippy::doc_markdown)] // the doc comment is the --help text
+// The doc comment is the --help text. The struct only defines the command
+// line: `parse` builds the proxy's or the subcommand's arguments from the
+// matches, so an OMR_* variable of the proxy never gets in `check`'s way.
+#[allow(clippy::doc_markdown, dead_code)]
 #[derive(Debug, Parser)]
 #[command(
     name = "oauth-metadata-repair",
@@ -38,6 +41,7 @@ struct Cli {
     proxy: Option<args::Args>,
 }
 
+#[allow(dead_code)] // see Cli
 #[derive(Debug, Subcommand)]
 enum Command {
     /// See a server the way MCP clients see it: which client fails, why,
@@ -45,9 +49,23 @@ enum Command {
     Check(CheckArgs),
 }
 
+/// What to run.
+enum Run {
+    Proxy(args::Args),
+    Check(CheckArgs),
+}
+
+fn parse() -> Result<Run, clap::Error> {
+    let matches = Cli::command().try_get_matches()?;
+    match matches.subcommand() {
+        Some(("check", sub)) => CheckArgs::from_arg_matches(sub).map(Run::Check),
+        _ => args::Args::from_arg_matches(&matches).map(Run::Proxy),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let run = match parse() {
+        Ok(run) => run,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
             // One line that says what is wrong (clap's message up to its
@@ -66,20 +84,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let args = match cli {
-        Cli {
-            command: Some(Command::Check(check)),
-            ..
-        } => return ExitCode::from(check::run(&check)),
-        Cli {
-            proxy: Some(args), ..
-        } => args,
-        Cli { .. } => {
-            eprintln!(
-                "oauth-metadata-repair: give --listen and --upstream, or a command (see --help)"
-            );
-            return ExitCode::from(2);
-        }
+    let args = match run {
+        Run::Check(check) => return ExitCode::from(check::run(&check)),
+        Run::Proxy(args) => args,
     };
     init_logs();
     match server::run(args) {

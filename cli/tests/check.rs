@@ -126,6 +126,11 @@ defect!(
     "resource.matches"
 );
 defect!(
+    resource_on_another_path_fails,
+    resource_elsewhere,
+    "resource.matches"
+);
+defect!(
     empty_authorization_servers_fails,
     no_authorization_servers,
     "resource.authorization-servers"
@@ -151,6 +156,13 @@ defect!(
 defect!(null_member_fails, null_member, "metadata.no-null");
 defect!(plain_http_endpoints_fail, plain_http, "server.https");
 defect!(
+    an_endpoint_without_login_is_a_warning,
+    no_login,
+    "mcp.challenge",
+    Severity::Warn,
+    false
+);
+defect!(
     iss_parameter_is_a_warning,
     iss_parameter,
     "server.iss-parameter",
@@ -173,13 +185,22 @@ defect!(
 );
 
 #[tokio::test]
-async fn a_resource_that_is_only_a_prefix_names_vs_code_alone() {
+async fn a_resource_prefix_names_vs_code_alone_and_another_path_names_the_sdks_too() {
     let defects = Defects {
         resource_is_origin: true,
         ..Defects::default()
     };
     let r = check_server(defects, false).await;
     assert_eq!(r.summary.clients_failing, vec!["VS Code"]);
+    let defects = Defects {
+        resource_elsewhere: true,
+        ..Defects::default()
+    };
+    let r = check_server(defects, false).await;
+    assert_eq!(
+        r.summary.clients_failing,
+        vec!["VS Code", catalogue::TS_SDK, "Python SDK"]
+    );
 }
 
 #[tokio::test]
@@ -365,4 +386,18 @@ async fn real_discovery_documents_read_as_expected() {
         );
         assert_eq!(r.repair.unwrap().repaired, repaired, "{file}");
     }
+}
+
+#[tokio::test]
+async fn without_register_nothing_is_written_to_the_server() {
+    let r = check_server(Defects::default(), false).await;
+    assert!(!r.registered_client);
+    assert!(r.findings.iter().all(|f| !f.id.starts_with("probe.")));
+    let posts: Vec<&str> = r
+        .requests
+        .iter()
+        .filter(|q| q.method == "POST")
+        .map(|q| q.purpose.as_str())
+        .collect();
+    assert_eq!(posts, vec!["mcp initialize, no token"]);
 }

@@ -352,3 +352,49 @@ async fn a_30_mb_answer_is_cut_at_1_mib_and_reported() {
         .unwrap()
         .contains("reading stopped"));
 }
+
+#[tokio::test]
+async fn an_https_server_is_checked_with_the_proxys_ca_option() {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("check-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (c, k) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&c, cert.cert.pem()).unwrap();
+    std::fs::write(&k, cert.key_pair.serialize_pem()).unwrap();
+    let (c, k) = (
+        c.to_string_lossy().into_owned(),
+        k.to_string_lossy().into_owned(),
+    );
+    // The proxy terminates TLS in front of the test server.
+    let plain = serve(Defects::default()).await;
+    let front = support::harness::start_proxy_with(
+        &format!("http://{plain}"),
+        &["--tls-cert", &c, "--tls-key", &k],
+    )
+    .await;
+    let url = format!("https://localhost:{}/mcp", front.addr.port());
+
+    stops(&["check", &url], "certificate").await;
+    let out = run(&["check", "--json", "--upstream-ca", &c, &url]).await;
+    assert_ne!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["requests"][0]["status"], 401);
+}
+
+#[tokio::test]
+async fn the_proxys_environment_does_not_get_in_checks_way() {
+    let good = serve(Defects::default()).await;
+    let child = tokio::process::Command::new(BIN)
+        .args(["check", &format!("http://{good}/mcp")])
+        .env("OMR_LISTEN", "127.0.0.1:0")
+        .env("OMR_UPSTREAM", "http://127.0.0.1:9")
+        .output();
+    let out = tokio::time::timeout(HANG_GUARD, child)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // And the proxy without a subcommand still reads its flags.
+    stops(&["--listen", "127.0.0.1:0"], "--upstream").await;
+}

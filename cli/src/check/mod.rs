@@ -4,7 +4,7 @@
 //! [`discovery`] fetches what clients fetch through a bounded [`client`];
 //! [`findings`] turns it into findings with stable ids; [`probe`] is the
 //! opt-in `--register` probe; [`preview`] runs the library's `Repairer` on
-//! the authorization-server document; [`report`] renders text or JSON.
+//! the authorization-server document; [`report`](mod@report) renders text or JSON.
 
 pub mod args;
 pub mod challenge;

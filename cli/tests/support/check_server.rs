@@ -15,6 +15,8 @@ use std::net::SocketAddr;
 pub struct Defects {
     /// `initialize` without a token answers 404, not 401.
     pub no_challenge: bool,
+    /// `initialize` without a token succeeds: no login is asked for.
+    pub no_login: bool,
     /// `resource_metadata` in the challenge is a relative URL.
     pub relative_resource_metadata: bool,
     /// The challenge's protected-resource URL redirects to an HTML login
@@ -24,6 +26,8 @@ pub struct Defects {
     pub no_resource_metadata: bool,
     /// `resource` is the origin, not the MCP URL (a prefix: VS Code only).
     pub resource_is_origin: bool,
+    /// `resource` is another path of the same origin (no prefix: every client).
+    pub resource_elsewhere: bool,
     /// `authorization_servers` is empty.
     pub no_authorization_servers: bool,
     /// No authorization-server metadata at any placement.
@@ -108,6 +112,10 @@ async fn mcp(State(s): State<Site>) -> Response {
     if s.defects.no_challenge {
         return (StatusCode::NOT_FOUND, "no such route").into_response();
     }
+    if s.defects.no_login {
+        let ok = r#"{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"t","version":"0"}}}"#;
+        return json_response(StatusCode::OK, ok.into());
+    }
     let url = if s.defects.relative_resource_metadata {
         "/.well-known/oauth-protected-resource/mcp".to_owned()
     } else {
@@ -128,6 +136,8 @@ fn resource_document(s: &Site) -> Response {
     }
     let resource = if s.defects.resource_is_origin {
         s.base.clone()
+    } else if s.defects.resource_elsewhere {
+        format!("{}/other", s.base)
     } else {
         format!("{}/mcp", s.base)
     };

@@ -44,6 +44,12 @@ pub const TS_RESOURCE: Hurt = hurt(
     "Protected resource … does not match expected … (or origin)",
 );
 
+/// The Python SDK's prefix rule (the same as the TypeScript SDK's).
+pub const PY_RESOURCE: Hurt = hurt(
+    "Python SDK",
+    "Protected resource … does not match expected …",
+);
+
 /// The id used should a check ever name an id missing from [`ENTRIES`].
 const UNKNOWN: Entry = Entry {
     id: "internal.unknown",
@@ -86,7 +92,10 @@ pub const ENTRIES: &[Entry] = &[
         clients: &[
             hurt(TS_SDK, "Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON"),
             hurt("VS Code", "Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON"),
-            hurt("Python SDK", "pydantic ValidationError: Invalid JSON"),
+            hurt(
+                "Python SDK",
+                "Invalid protected resource metadata at … (logged; it tries the next URL), or for a 5xx: Protected Resource Metadata request failed: …",
+            ),
         ],
         remedy: "serve the document (application/json) or a plain 404 at the well-known paths; exempt /.well-known/ from login redirects and HTML error pages",
     },
@@ -117,7 +126,7 @@ pub const ENTRIES: &[Entry] = &[
         group: Group::Resource,
         title: "resource is the MCP URL",
         spec: "RFC 9728 §3.3 (resource MUST be identical to the URL used); RFC 8707 §2",
-        clients: &[VS_CODE_RESOURCE, TS_RESOURCE],
+        clients: &[VS_CODE_RESOURCE, TS_RESOURCE, PY_RESOURCE],
         remedy: "make resource the exact URL clients connect to (scheme, host, port and path, e.g. https://host/mcp); behind a proxy, configure the public URL",
     },
     Entry {

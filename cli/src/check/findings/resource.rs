@@ -1,7 +1,7 @@
 //! Findings about the MCP endpoint, its protected-resource metadata and
 //! every well-known answer.
 
-use super::catalogue::{TS_RESOURCE, VS_CODE_RESOURCE};
+use super::catalogue::{PY_RESOURCE, TS_RESOURCE, VS_CODE_RESOURCE};
 use super::{shown, Evidence, Finding};
 use crate::check::discovery::{Discovery, Fetched, Target};
 use url::Url;
@@ -31,6 +31,7 @@ pub fn findings(d: &Discovery) -> Vec<Finding> {
             "mcp.challenge",
             format!("{} without a token: this endpoint asks for no login, so clients never start OAuth", a.status),
         )
+        .hurts(&[])
         .remedy("nothing to do if no login is wanted; otherwise enable auth on the server"),
         Ok(a) => Finding::fail(
             "mcp.challenge",
@@ -144,7 +145,7 @@ fn matches(mcp: &Url, resource: Option<&serde_json::Value>, at: &str) -> Finding
                 "resource {resource} is neither the MCP URL {target} nor a prefix of it{trailing}"
             ),
         )
-        .hurts(&[VS_CODE_RESOURCE, TS_RESOURCE])
+        .hurts(&[VS_CODE_RESOURCE, TS_RESOURCE, PY_RESOURCE])
         .with(evidence)
     }
 }
