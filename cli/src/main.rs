@@ -51,7 +51,7 @@ enum Command {
 
 /// What to run.
 enum Run {
-    Proxy(args::Args),
+    Proxy(Box<args::Args>),
     Check(CheckArgs),
 }
 
@@ -59,7 +59,7 @@ fn parse() -> Result<Run, clap::Error> {
     let matches = Cli::command().try_get_matches()?;
     match matches.subcommand() {
         Some(("check", sub)) => CheckArgs::from_arg_matches(sub).map(Run::Check),
-        _ => args::Args::from_arg_matches(&matches).map(Run::Proxy),
+        _ => args::Args::from_arg_matches(&matches).map(|a| Run::Proxy(Box::new(a))),
     }
 }
 
@@ -89,7 +89,7 @@ fn main() -> ExitCode {
         Run::Proxy(args) => args,
     };
     init_logs();
-    match server::run(args) {
+    match server::run(*args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("oauth-metadata-repair: {e}");
