@@ -1,6 +1,6 @@
 //! Command line and environment: every flag has an `OMR_*` twin.
 // The doc comments below are the --help text, shown as written.
-#![allow(clippy::doc_markdown)]
+#![allow(clippy::doc_markdown, rustdoc::broken_intra_doc_links)]
 
 use clap::{Parser, ValueEnum};
 use http::uri::{Authority, Scheme};
