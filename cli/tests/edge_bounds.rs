@@ -160,10 +160,11 @@ async fn at_the_cap_idle_connections_are_closed_for_new_clients() {
 /// ends; returns them and what each received within a short read (empty if
 /// nothing yet).
 async fn unfinished_heads(addr: std::net::SocketAddr, n: usize, bytes: usize) -> Vec<String> {
-    let line = vec![b'a'; bytes];
+    // One copy shared by every connection, so the figures are the proxy's.
+    let line: Arc<[u8]> = vec![b'a'; bytes].into();
     let mut tasks = Vec::new();
     for _ in 0..n {
-        let line = line.clone();
+        let line = Arc::clone(&line);
         tasks.push(tokio::spawn(async move {
             let mut sock = TcpStream::connect(addr).await.unwrap();
             let _ = sock

@@ -1,8 +1,7 @@
 //! Command line and environment: every flag has an `OMR_*` twin.
 // The doc comments below are the --help text, shown as written.
-#![allow(clippy::doc_markdown)]
-// Also the reason for this: `[::]:443` in the help text is not a doc link.
-#![allow(rustdoc::broken_intra_doc_links)]
+// (`[::]:443` there is no doc link.)
+#![allow(clippy::doc_markdown, rustdoc::broken_intra_doc_links)]
 
 use clap::{Parser, ValueEnum};
 use http::uri::{Authority, Scheme};

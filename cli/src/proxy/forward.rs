@@ -120,6 +120,9 @@ impl Forwarder {
         match tokio::time::timeout(self.upstream_timeout, self.pool.send(req, replay)).await {
             Ok(Ok((res, lease))) => {
                 let (mut parts, body) = res.into_parts();
+                // The version is hop-by-hop: the proxy speaks HTTP/1.1 (an
+                // HTTP/1.0 upstream's status line is not passed on).
+                parts.version = Version::HTTP_11;
                 checks::fix_framing(&mut parts.headers);
                 strip_hop_by_hop(&mut parts.headers);
                 Response::from_parts(parts, ProxyBody::upstream(body, lease))

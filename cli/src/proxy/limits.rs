@@ -89,6 +89,8 @@ pub struct Connections {
     started: Instant,
     state: Mutex<State>,
     freed: Notify,
+    /// Accept loops waiting for a place: only then is `freed` notified.
+    waiting: AtomicUsize,
 }
 
 impl Connections {
@@ -100,6 +102,7 @@ impl Connections {
             started: Instant::now(),
             state: Mutex::new(State::default()),
             freed: Notify::new(),
+            waiting: AtomicUsize::new(0),
         }
     }
 
@@ -122,6 +125,21 @@ impl Connections {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Wakes the accept loops waiting for a place, if any.
+    fn wake(&self) {
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.freed.notify_waiters();
+        }
+    }
+
+    /// Waits for `freed` (or 100 ms, as a busy connection may turn idle
+    /// without a notification), counted in `waiting`.
+    async fn wait_freed(&self, notified: tokio::sync::futures::Notified<'_>) {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _ = tokio::time::timeout(Duration::from_millis(100), notified).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+
     fn now_ms(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
@@ -137,8 +155,7 @@ impl Connections {
                     return;
                 }
             }
-            // Also look again now and then: a busy connection may turn idle.
-            let _ = tokio::time::timeout(Duration::from_millis(100), notified).await;
+            self.wait_freed(notified).await;
         }
     }
 
@@ -151,7 +168,7 @@ impl Connections {
             if let Some(ticket) = self.try_admit() {
                 return ticket;
             }
-            let _ = tokio::time::timeout(Duration::from_millis(100), notified).await;
+            self.wait_freed(notified).await;
         }
     }
 
@@ -236,7 +253,7 @@ impl Drop for Ticket {
             state.evicting = state.evicting.saturating_sub(1);
         }
         drop(state);
-        self.connections.freed.notify_waiters();
+        self.connections.wake();
     }
 }
 
@@ -259,7 +276,7 @@ impl Drop for InFlight {
         if self.slot.busy.fetch_sub(1, Ordering::SeqCst) == 1 {
             let now = self.connections.now_ms();
             self.slot.idle_since.store(now, Ordering::SeqCst);
-            self.connections.freed.notify_waiters();
+            self.connections.wake();
         }
     }
 }

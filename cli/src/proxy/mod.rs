@@ -9,6 +9,7 @@
 pub mod args;
 pub mod body;
 pub mod checks;
+pub mod config;
 pub mod forward;
 pub mod io;
 pub mod limits;
