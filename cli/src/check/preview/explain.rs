@@ -7,7 +7,7 @@ use super::super::client::Answer;
 use super::super::flags::Repair;
 use http::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
-use oauth_metadata_repair::DiscoveryPaths;
+use oauth_metadata_repair::{is_clean_path, DiscoveryPaths};
 
 /// The header-level reason the layer leaves `answer` to a `GET` of `path`
 /// alone, in the layer's order of checks; `None` when only the document
@@ -16,8 +16,13 @@ use oauth_metadata_repair::DiscoveryPaths;
 pub fn explain(answer: &Answer, path: &str, repair: &Repair) -> Option<String> {
     let headers = &answer.headers;
     if !repair.paths.is_discovery(path) {
+        let remedy = if is_clean_path(path) {
+            "--path adds it"
+        } else {
+            "not a clean path, so never matched"
+        };
         return Some(format!(
-            "{path} is not a discovery path the proxy matches (--path adds it)"
+            "{path} is not a discovery path the proxy matches ({remedy})"
         ));
     }
     if answer.status != StatusCode::OK {
