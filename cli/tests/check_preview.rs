@@ -54,32 +54,33 @@ fn reason(p: &Preview) -> &str {
     p.left_alone_because.as_deref().unwrap_or("")
 }
 
+/// `flags` turn the verdict on a server with `defects` from `repaired` to
+/// its opposite; the document left alone has a reason containing `says`.
+async fn flips(defects: Defects, flags: &[&str], repaired: bool, says: &str) {
+    let before = preview_of(defects, &[]).await.unwrap();
+    let after = preview_of(defects, flags).await.unwrap();
+    assert_eq!((before.repaired, after.repaired), (repaired, !repaired));
+    let alone = if repaired { &after } else { &before };
+    assert!(reason(alone).contains(says), "{flags:?}: {alone:?}");
+    let changed = if repaired { &before } else { &after };
+    assert_eq!(changed.inserts.len(), 1, "{changed:?}");
+}
+
 #[tokio::test]
 async fn path_makes_a_redirect_target_a_discovery_path() {
     let moved = Defects {
         metadata_moved: true,
         ..Defects::default()
     };
-    let p = preview_of(moved, &[]).await.unwrap();
-    assert!(!p.repaired, "{p:?}");
-    assert!(reason(&p).starts_with(MOVED_METADATA), "{p:?}");
-    assert!(reason(&p).contains("--path"), "{p:?}");
-    let p = preview_of(moved, &["--path", MOVED_METADATA])
-        .await
-        .unwrap();
-    assert!(p.repaired, "{p:?}");
-    assert_eq!(p.inserts.len(), 1);
+    let says =
+        format!("{MOVED_METADATA} is not a discovery path the proxy matches (--path adds it)");
+    flips(moved, &["--path", MOVED_METADATA], false, &says).await;
 }
 
 #[tokio::test]
 async fn max_body_bytes_sets_the_limit() {
-    let p = preview_of(Defects::default(), &[]).await.unwrap();
-    assert!(p.repaired, "{p:?}");
-    let p = preview_of(Defects::default(), &["--max-body-bytes", "100"])
-        .await
-        .unwrap();
-    assert!(!p.repaired, "{p:?}");
-    assert!(reason(&p).ends_with("over --max-body-bytes 100"), "{p:?}");
+    let says = "over --max-body-bytes 100";
+    flips(Defects::default(), &["--max-body-bytes", "100"], true, says).await;
 }
 
 #[tokio::test]
@@ -88,16 +89,8 @@ async fn repair_no_transform_repairs_a_no_transform_document() {
         no_transform: true,
         ..Defects::default()
     };
-    let p = preview_of(marked, &[]).await.unwrap();
-    assert!(!p.repaired, "{p:?}");
-    assert!(
-        reason(&p).starts_with("cache-control: no-transform"),
-        "{p:?}"
-    );
-    let p = preview_of(marked, &["--repair-no-transform"])
-        .await
-        .unwrap();
-    assert!(p.repaired, "{p:?}");
+    let says = "cache-control: no-transform";
+    flips(marked, &["--repair-no-transform"], false, says).await;
 }
 
 #[tokio::test]
@@ -106,13 +99,8 @@ async fn skip_signed_metadata_leaves_a_signed_document_alone() {
         signed_metadata: true,
         ..Defects::default()
     };
-    let p = preview_of(signed, &[]).await.unwrap();
-    assert!(p.repaired, "{p:?}");
-    let p = preview_of(signed, &["--skip-signed-metadata"])
-        .await
-        .unwrap();
-    assert!(!p.repaired, "{p:?}");
-    assert_eq!(reason(&p), "carries signed_metadata");
+    let says = "carries signed_metadata";
+    flips(signed, &["--skip-signed-metadata"], true, says).await;
 }
 
 #[tokio::test]
