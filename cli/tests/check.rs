@@ -67,12 +67,9 @@ async fn a_compliant_server_passes_every_finding_and_the_repair_leaves_it_alone(
 }
 
 /// One test per switch: `check` reports exactly `id` as `severity` and no
-/// other FAIL.
-macro_rules! defect {
-    ($name:ident, $field:ident, $id:literal) => {
-        defect!($name, $field, $id, Severity::Fail, false);
-    };
-    ($name:ident, $field:ident, $id:literal, $severity:expr, $register:expr) => {
+/// other FAIL (the last column: with `--register`).
+macro_rules! defects {
+    ($($name:ident: $field:ident => $id:literal, $severity:ident, $register:literal;)*) => {$(
         #[tokio::test]
         async fn $name() {
             let defects = Defects {
@@ -80,9 +77,9 @@ macro_rules! defect {
                 ..Defects::default()
             };
             let r = check_server(defects, $register).await;
-            assert_eq!(severity_of(&r, $id), Some($severity), "{r:#?}");
+            assert_eq!(severity_of(&r, $id), Some(Severity::$severity), "{r:#?}");
             let fails = with(Severity::Fail, &r);
-            if $severity == Severity::Fail {
+            if Severity::$severity == Severity::Fail {
                 assert_eq!(fails, vec![$id], "{r:#?}");
                 assert_eq!(r.summary.exit_status, 1);
                 let f = r.findings.iter().find(|f| f.id == $id).unwrap();
@@ -97,92 +94,30 @@ macro_rules! defect {
                 assert_eq!(r.summary.exit_status, 0);
             }
         }
-    };
+    )*};
 }
 
-defect!(
-    initialize_without_401_is_mcp_challenge,
-    no_challenge,
-    "mcp.challenge"
-);
-defect!(
-    relative_resource_metadata_fails,
-    relative_resource_metadata,
-    "mcp.resource-metadata-url"
-);
-defect!(
-    login_redirect_at_a_well_known_path_fails,
-    login_redirect,
-    "wellknown.json"
-);
-defect!(
-    missing_protected_resource_metadata_fails,
-    no_resource_metadata,
-    "resource.metadata"
-);
-defect!(
-    resource_other_than_the_mcp_url_fails,
-    resource_is_origin,
-    "resource.matches"
-);
-defect!(
-    resource_on_another_path_fails,
-    resource_elsewhere,
-    "resource.matches"
-);
-defect!(
-    empty_authorization_servers_fails,
-    no_authorization_servers,
-    "resource.authorization-servers"
-);
-defect!(
-    missing_server_metadata_fails,
-    no_server_metadata,
-    "server.metadata"
-);
-defect!(
-    issuer_with_a_trailing_slash_fails,
-    issuer_trailing_slash,
-    "server.issuer"
-);
-defect!(no_none_fails, no_none, "server.token-auth-none");
-defect!(no_s256_fails, no_s256, "server.pkce-s256");
-defect!(no_code_fails, no_code, "server.response-type-code");
-defect!(
-    no_registration_fails,
-    no_registration,
-    "server.registration"
-);
-defect!(null_member_fails, null_member, "metadata.no-null");
-defect!(plain_http_endpoints_fail, plain_http, "server.https");
-defect!(
-    an_endpoint_without_login_is_a_warning,
-    no_login,
-    "mcp.challenge",
-    Severity::Warn,
-    false
-);
-defect!(
-    iss_parameter_is_a_warning,
-    iss_parameter,
-    "server.iss-parameter",
-    Severity::Warn,
-    false
-);
-defect!(
-    invalid_client_for_a_public_client_fails_the_probe,
-    refuses_public_clients,
-    "probe.public-client",
-    Severity::Fail,
-    true
-);
-defect!(
-    refused_public_registration_fails_the_probe,
-    refuses_public_registration,
-    "probe.registration",
-    Severity::Fail,
-    true
-);
+defects! {
+    initialize_without_401_is_mcp_challenge: no_challenge => "mcp.challenge", Fail, false;
+    relative_resource_metadata_fails: relative_resource_metadata => "mcp.resource-metadata-url", Fail, false;
+    login_redirect_at_a_well_known_path_fails: login_redirect => "wellknown.json", Fail, false;
+    missing_protected_resource_metadata_fails: no_resource_metadata => "resource.metadata", Fail, false;
+    resource_other_than_the_mcp_url_fails: resource_is_origin => "resource.matches", Fail, false;
+    resource_on_another_path_fails: resource_elsewhere => "resource.matches", Fail, false;
+    empty_authorization_servers_fails: no_authorization_servers => "resource.authorization-servers", Fail, false;
+    missing_server_metadata_fails: no_server_metadata => "server.metadata", Fail, false;
+    issuer_with_a_trailing_slash_fails: issuer_trailing_slash => "server.issuer", Fail, false;
+    no_none_fails: no_none => "server.token-auth-none", Fail, false;
+    no_s256_fails: no_s256 => "server.pkce-s256", Fail, false;
+    no_code_fails: no_code => "server.response-type-code", Fail, false;
+    no_registration_fails: no_registration => "server.registration", Fail, false;
+    null_member_fails: null_member => "metadata.no-null", Fail, false;
+    plain_http_endpoints_fail: plain_http => "server.https", Fail, false;
+    an_endpoint_without_login_is_a_warning: no_login => "mcp.challenge", Warn, false;
+    iss_parameter_is_a_warning: iss_parameter => "server.iss-parameter", Warn, false;
+    invalid_client_for_a_public_client_fails_the_probe: refuses_public_clients => "probe.public-client", Fail, true;
+    refused_public_registration_fails_the_probe: refuses_public_registration => "probe.registration", Fail, true;
+}
 
 #[tokio::test]
 async fn a_resource_prefix_names_vs_code_alone_and_another_path_names_the_sdks_too() {
@@ -205,11 +140,7 @@ async fn a_resource_prefix_names_vs_code_alone_and_another_path_names_the_sdks_t
 
 #[tokio::test]
 async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_bytes() {
-    let defects = Defects {
-        no_none: true,
-        ..Defects::default()
-    };
-    let r = check_server(defects, false).await;
+    let r = check_server(Defects::no_none(), false).await;
     assert!(r.summary.clients_failing.iter().any(|c| c == "mcp-remote"));
     let repair = r.repair.as_ref().unwrap();
     assert!(repair.repaired);

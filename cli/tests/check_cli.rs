@@ -171,11 +171,7 @@ async fn json_follows_the_documented_shape_and_exit_status_follows_the_fails() {
     assert_documented_shape(&r);
     assert_eq!(r["registered_client"], true);
 
-    let bad = serve(Defects {
-        no_none: true,
-        ..Defects::default()
-    })
-    .await;
+    let bad = serve(Defects::no_none()).await;
     let out = run(&["check", "--json", &format!("http://{bad}/mcp")]).await;
     assert_eq!(out.status.code(), Some(1));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -193,11 +189,7 @@ async fn json_follows_the_documented_shape_and_exit_status_follows_the_fails() {
 
 #[tokio::test]
 async fn the_text_report_has_one_line_per_finding_severity_first_and_a_summary() {
-    let bad = serve(Defects {
-        no_none: true,
-        ..Defects::default()
-    })
-    .await;
+    let bad = serve(Defects::no_none()).await;
     let out = run(&["check", &format!("http://{bad}/mcp")]).await;
     assert_eq!(out.status.code(), Some(1));
     let report = text(&out.stdout);
@@ -399,11 +391,7 @@ async fn the_proxys_environment_does_not_get_in_checks_way() {
 
 #[tokio::test]
 async fn the_proxys_repair_settings_in_the_environment_reach_the_preview() {
-    let bad = serve(Defects {
-        no_none: true,
-        ..Defects::default()
-    })
-    .await;
+    let bad = serve(Defects::no_none()).await;
     let url = format!("http://{bad}/mcp");
     let out = run_with(&["check", "--json", &url], &[("OMR_MAX_BODY_BYTES", "100")]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));

@@ -66,41 +66,49 @@ async fn flips(defects: Defects, flags: &[&str], repaired: bool, says: &str) {
     assert_eq!(changed.inserts.len(), 1, "{changed:?}");
 }
 
+/// Each repair flag, on a server where it matters: the switch, the flag,
+/// whether the document is repaired without it, and the reason it is left
+/// alone (without the flag or with it).
 #[tokio::test]
-async fn path_makes_a_redirect_target_a_discovery_path() {
+async fn each_repair_flag_changes_the_preview() {
     let moved = Defects {
         metadata_moved: true,
         ..Defects::default()
     };
-    let says =
-        format!("{MOVED_METADATA} is not a discovery path the proxy matches (--path adds it)");
-    flips(moved, &["--path", MOVED_METADATA], false, &says).await;
-}
-
-#[tokio::test]
-async fn max_body_bytes_sets_the_limit() {
-    let says = "over --max-body-bytes 100";
-    flips(Defects::default(), &["--max-body-bytes", "100"], true, says).await;
-}
-
-#[tokio::test]
-async fn repair_no_transform_repairs_a_no_transform_document() {
     let marked = Defects {
         no_transform: true,
         ..Defects::default()
     };
-    let says = "cache-control: no-transform";
-    flips(marked, &["--repair-no-transform"], false, says).await;
-}
-
-#[tokio::test]
-async fn skip_signed_metadata_leaves_a_signed_document_alone() {
     let signed = Defects {
         signed_metadata: true,
         ..Defects::default()
     };
-    let says = "carries signed_metadata";
-    flips(signed, &["--skip-signed-metadata"], true, says).await;
+    let not_matched =
+        format!("{MOVED_METADATA} is not a discovery path the proxy matches (--path adds it)");
+    let cases: [(Defects, &[&str], bool, &str); 4] = [
+        (moved, &["--path", MOVED_METADATA], false, &not_matched),
+        (
+            Defects::default(),
+            &["--max-body-bytes", "100"],
+            true,
+            "over --max-body-bytes 100",
+        ),
+        (
+            marked,
+            &["--repair-no-transform"],
+            false,
+            "cache-control: no-transform",
+        ),
+        (
+            signed,
+            &["--skip-signed-metadata"],
+            true,
+            "carries signed_metadata",
+        ),
+    ];
+    for (defects, flags, repaired, says) in cases {
+        flips(defects, flags, repaired, says).await;
+    }
 }
 
 #[tokio::test]

@@ -62,6 +62,16 @@ pub struct Defects {
     pub signed_metadata: bool,
 }
 
+impl Defects {
+    /// Only "none" missing: the one defect the proxy repairs.
+    pub fn no_none() -> Self {
+        Self {
+            no_none: true,
+            ..Self::default()
+        }
+    }
+}
+
 /// Where [`Defects::metadata_moved`] serves the metadata.
 pub const MOVED_METADATA: &str = "/oauth/metadata";
 
