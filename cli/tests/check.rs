@@ -67,12 +67,9 @@ async fn a_compliant_server_passes_every_finding_and_the_repair_leaves_it_alone(
 }
 
 /// One test per switch: `check` reports exactly `id` as `severity` and no
-/// other FAIL.
-macro_rules! defect {
-    ($name:ident, $field:ident, $id:literal) => {
-        defect!($name, $field, $id, Severity::Fail, false);
-    };
-    ($name:ident, $field:ident, $id:literal, $severity:expr, $register:expr) => {
+/// other FAIL (the last column: with `--register`).
+macro_rules! defects {
+    ($($name:ident: $field:ident => $id:literal, $severity:ident, $register:literal;)*) => {$(
         #[tokio::test]
         async fn $name() {
             let defects = Defects {
@@ -80,9 +77,9 @@ macro_rules! defect {
                 ..Defects::default()
             };
             let r = check_server(defects, $register).await;
-            assert_eq!(severity_of(&r, $id), Some($severity), "{r:#?}");
+            assert_eq!(severity_of(&r, $id), Some(Severity::$severity), "{r:#?}");
             let fails = with(Severity::Fail, &r);
-            if $severity == Severity::Fail {
+            if Severity::$severity == Severity::Fail {
                 assert_eq!(fails, vec![$id], "{r:#?}");
                 assert_eq!(r.summary.exit_status, 1);
                 let f = r.findings.iter().find(|f| f.id == $id).unwrap();
@@ -97,92 +94,30 @@ macro_rules! defect {
                 assert_eq!(r.summary.exit_status, 0);
             }
         }
-    };
+    )*};
 }
 
-defect!(
-    initialize_without_401_is_mcp_challenge,
-    no_challenge,
-    "mcp.challenge"
-);
-defect!(
-    relative_resource_metadata_fails,
-    relative_resource_metadata,
-    "mcp.resource-metadata-url"
-);
-defect!(
-    login_redirect_at_a_well_known_path_fails,
-    login_redirect,
-    "wellknown.json"
-);
-defect!(
-    missing_protected_resource_metadata_fails,
-    no_resource_metadata,
-    "resource.metadata"
-);
-defect!(
-    resource_other_than_the_mcp_url_fails,
-    resource_is_origin,
-    "resource.matches"
-);
-defect!(
-    resource_on_another_path_fails,
-    resource_elsewhere,
-    "resource.matches"
-);
-defect!(
-    empty_authorization_servers_fails,
-    no_authorization_servers,
-    "resource.authorization-servers"
-);
-defect!(
-    missing_server_metadata_fails,
-    no_server_metadata,
-    "server.metadata"
-);
-defect!(
-    issuer_with_a_trailing_slash_fails,
-    issuer_trailing_slash,
-    "server.issuer"
-);
-defect!(no_none_fails, no_none, "server.token-auth-none");
-defect!(no_s256_fails, no_s256, "server.pkce-s256");
-defect!(no_code_fails, no_code, "server.response-type-code");
-defect!(
-    no_registration_fails,
-    no_registration,
-    "server.registration"
-);
-defect!(null_member_fails, null_member, "metadata.no-null");
-defect!(plain_http_endpoints_fail, plain_http, "server.https");
-defect!(
-    an_endpoint_without_login_is_a_warning,
-    no_login,
-    "mcp.challenge",
-    Severity::Warn,
-    false
-);
-defect!(
-    iss_parameter_is_a_warning,
-    iss_parameter,
-    "server.iss-parameter",
-    Severity::Warn,
-    false
-);
-defect!(
-    invalid_client_for_a_public_client_fails_the_probe,
-    refuses_public_clients,
-    "probe.public-client",
-    Severity::Fail,
-    true
-);
-defect!(
-    refused_public_registration_fails_the_probe,
-    refuses_public_registration,
-    "probe.registration",
-    Severity::Fail,
-    true
-);
+defects! {
+    initialize_without_401_is_mcp_challenge: no_challenge => "mcp.challenge", Fail, false;
+    relative_resource_metadata_fails: relative_resource_metadata => "mcp.resource-metadata-url", Fail, false;
+    login_redirect_at_a_well_known_path_fails: login_redirect => "wellknown.json", Fail, false;
+    missing_protected_resource_metadata_fails: no_resource_metadata => "resource.metadata", Fail, false;
+    resource_other_than_the_mcp_url_fails: resource_is_origin => "resource.matches", Fail, false;
+    resource_on_another_path_fails: resource_elsewhere => "resource.matches", Fail, false;
+    empty_authorization_servers_fails: no_authorization_servers => "resource.authorization-servers", Fail, false;
+    missing_server_metadata_fails: no_server_metadata => "server.metadata", Fail, false;
+    issuer_with_a_trailing_slash_fails: issuer_trailing_slash => "server.issuer", Fail, false;
+    no_none_fails: no_none => "server.token-auth-none", Fail, false;
+    no_s256_fails: no_s256 => "server.pkce-s256", Fail, false;
+    no_code_fails: no_code => "server.response-type-code", Fail, false;
+    no_registration_fails: no_registration => "server.registration", Fail, false;
+    null_member_fails: null_member => "metadata.no-null", Fail, false;
+    plain_http_endpoints_fail: plain_http => "server.https", Fail, false;
+    an_endpoint_without_login_is_a_warning: no_login => "mcp.challenge", Warn, false;
+    iss_parameter_is_a_warning: iss_parameter => "server.iss-parameter", Warn, false;
+    invalid_client_for_a_public_client_fails_the_probe: refuses_public_clients => "probe.public-client", Fail, true;
+    refused_public_registration_fails_the_probe: refuses_public_registration => "probe.registration", Fail, true;
+}
 
 #[tokio::test]
 async fn a_resource_prefix_names_vs_code_alone_and_another_path_names_the_sdks_too() {
@@ -205,11 +140,7 @@ async fn a_resource_prefix_names_vs_code_alone_and_another_path_names_the_sdks_t
 
 #[tokio::test]
 async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_bytes() {
-    let defects = Defects {
-        no_none: true,
-        ..Defects::default()
-    };
-    let r = check_server(defects, false).await;
+    let r = check_server(Defects::no_none(), false).await;
     assert!(r.summary.clients_failing.iter().any(|c| c == "mcp-remote"));
     let repair = r.repair.as_ref().unwrap();
     assert!(repair.repaired);
@@ -235,150 +166,52 @@ async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_by
     assert_eq!(texts, vec![r#""S256","#, r#""none","#]);
 }
 
-/// A real document and what `check` must read in it.
-struct Real {
-    file: &'static str,
-    /// `openid-configuration` or `oauth-authorization-server`.
-    placement: &'static str,
-    /// FAILs besides `server.issuer`.
-    fails: &'static [&'static str],
-    warns: &'static [&'static str],
-    /// Whether the default rule changes it.
-    repaired: bool,
-}
-
-const fn real(
-    file: &'static str,
-    placement: &'static str,
-    fails: &'static [&'static str],
-    warns: &'static [&'static str],
-    repaired: bool,
-) -> Real {
-    Real {
-        file,
-        placement,
-        fails,
-        warns,
-        repaired,
-    }
-}
-
-const REAL: &[Real] = &[
-    real(
-        "01-google-openid-configuration.json",
-        "openid-configuration",
-        &["server.token-auth-none", "server.registration"],
-        &[],
-        true,
-    ),
-    real(
-        "02-microsoft-entra-v2-tenant-openid-configuration.json",
-        "openid-configuration",
-        &[
-            "server.token-auth-none",
-            "server.pkce-s256",
-            "server.registration",
-        ],
-        &[],
-        true,
-    ),
-    real(
-        "04-okta-openid-configuration.json",
-        "openid-configuration",
-        &[],
-        &[],
-        false,
-    ),
-    real(
-        "06-keycloak-eudi-oauth-authorization-server.json",
-        "oauth-authorization-server",
-        &["server.token-auth-none"],
-        &["server.iss-parameter"],
-        true,
-    ),
-    real(
-        "08-aws-cognito-openid-configuration.json",
-        "openid-configuration",
-        &[
-            "server.token-auth-none",
-            "server.pkce-s256",
-            "server.registration",
-        ],
-        &[],
-        true,
-    ),
-    real(
-        "09-github-actions-openid-configuration.json",
-        "openid-configuration",
-        &[
-            "server.token-auth-none",
-            "server.pkce-s256",
-            "server.response-type-code",
-            "server.registration",
-        ],
-        &[],
-        true,
-    ),
-    real(
-        "10-authentik-openid-configuration.json",
-        "openid-configuration",
-        &["server.token-auth-none", "server.registration"],
-        &[],
-        true,
-    ),
-    real(
-        "12-duende-identityserver-openid-configuration.json",
-        "openid-configuration",
-        &["server.token-auth-none", "server.registration"],
-        &["server.iss-parameter"],
-        true,
-    ),
-    real(
-        "14-telnyx-oauth-authorization-server.json",
-        "oauth-authorization-server",
-        &[],
-        &[],
-        false,
-    ),
-    real(
-        "20-hypershift-azure-wi-openid-configuration.json",
-        "openid-configuration",
-        &[
-            "server.token-auth-none",
-            "server.pkce-s256",
-            "server.response-type-code",
-            "server.registration",
-        ],
-        &[],
-        true,
-    ),
+/// Real documents and what `check` must read in each: the file (named
+/// after its placement), the `server.*` FAILs besides `server.issuer` and
+/// the WARNs (ids without `server.`), and whether the default rule changes it.
+#[rustfmt::skip]
+const REAL: &[(&str, &str, &str, bool)] = &[
+    ("01-google-openid-configuration.json", "token-auth-none registration", "", true),
+    ("02-microsoft-entra-v2-tenant-openid-configuration.json", "token-auth-none pkce-s256 registration", "", true),
+    ("04-okta-openid-configuration.json", "", "", false),
+    ("06-keycloak-eudi-oauth-authorization-server.json", "token-auth-none", "iss-parameter", true),
+    ("08-aws-cognito-openid-configuration.json", "token-auth-none pkce-s256 registration", "", true),
+    ("09-github-actions-openid-configuration.json", "token-auth-none pkce-s256 response-type-code registration", "", true),
+    ("10-authentik-openid-configuration.json", "token-auth-none registration", "", true),
+    ("12-duende-identityserver-openid-configuration.json", "token-auth-none registration", "iss-parameter", true),
+    ("14-telnyx-oauth-authorization-server.json", "", "", false),
+    ("20-hypershift-azure-wi-openid-configuration.json", "token-auth-none pkce-s256 response-type-code registration", "", true),
 ];
+
+/// `server.` and each of the space-separated `ids`.
+fn server_ids(ids: &str) -> Vec<String> {
+    ids.split_whitespace()
+        .map(|i| format!("server.{i}"))
+        .collect()
+}
 
 #[tokio::test]
 async fn real_discovery_documents_read_as_expected() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/discovery/");
-    for &Real {
-        file,
-        placement,
-        fails,
-        warns,
-        repaired,
-    } in REAL
-    {
+    for &(file, fails, warns, repaired) in REAL {
         let doc: &'static str = std::fs::read_to_string(format!("{dir}{file}"))
             .unwrap()
             .leak();
+        let placement = if file.contains("openid-configuration") {
+            "openid-configuration"
+        } else {
+            "oauth-authorization-server"
+        };
         let path: &'static str = format!("/.well-known/{placement}").leak();
         let addr = serve_document(path, doc).await;
         let r = run(&["--issuer", &format!("http://{addr}")]).await.unwrap();
         // Served on loopback, a real issuer is never the identifier.
-        let mut expected = vec!["server.issuer"];
-        expected.extend_from_slice(fails);
+        let mut expected = server_ids(&format!("issuer {fails}"));
         expected.sort_unstable();
         let mut got = with(Severity::Fail, &r);
         got.sort_unstable();
         assert_eq!(got, expected, "{file}");
-        assert_eq!(with(Severity::Warn, &r), warns.to_vec(), "{file}");
+        assert_eq!(with(Severity::Warn, &r), server_ids(warns), "{file}");
         assert_eq!(
             severity_of(&r, "server.metadata"),
             Some(Severity::Pass),

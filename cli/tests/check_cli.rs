@@ -20,9 +20,15 @@ const BIN: &str = env!("CARGO_BIN_EXE_oauth-metadata-repair");
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
 async fn run(args: &[&str]) -> Output {
+    run_with(args, &[]).await
+}
+
+/// Runs the binary with `env` set besides the inherited environment.
+async fn run_with(args: &[&str], env: &[(&str, &str)]) -> Output {
     let child = tokio::process::Command::new(BIN)
         .args(args)
         .env_remove("OMR_UPSTREAM_CA")
+        .envs(env.iter().copied())
         .output();
     tokio::time::timeout(HANG_GUARD, child)
         .await
@@ -49,6 +55,12 @@ fn keys(v: &Value) -> Vec<&str> {
     let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     k.sort_unstable();
     k
+}
+
+/// The finding `id` of a JSON report.
+fn finding<'a>(r: &'a Value, id: &str) -> &'a Value {
+    let all = r["findings"].as_array().unwrap();
+    all.iter().find(|f| f["id"] == id).unwrap()
 }
 
 fn string_or_null(v: &Value) -> bool {
@@ -159,11 +171,7 @@ async fn json_follows_the_documented_shape_and_exit_status_follows_the_fails() {
     assert_documented_shape(&r);
     assert_eq!(r["registered_client"], true);
 
-    let bad = serve(Defects {
-        no_none: true,
-        ..Defects::default()
-    })
-    .await;
+    let bad = serve(Defects::no_none()).await;
     let out = run(&["check", "--json", &format!("http://{bad}/mcp")]).await;
     assert_eq!(out.status.code(), Some(1));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -181,11 +189,7 @@ async fn json_follows_the_documented_shape_and_exit_status_follows_the_fails() {
 
 #[tokio::test]
 async fn the_text_report_has_one_line_per_finding_severity_first_and_a_summary() {
-    let bad = serve(Defects {
-        no_none: true,
-        ..Defects::default()
-    })
-    .await;
+    let bad = serve(Defects::no_none()).await;
     let out = run(&["check", &format!("http://{bad}/mcp")]).await;
     assert_eq!(out.status.code(), Some(1));
     let report = text(&out.stdout);
@@ -297,12 +301,7 @@ async fn a_redirect_loop_is_a_fail_with_a_clear_reason() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_documented_shape(&r);
-    let challenge = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "mcp.challenge")
-        .unwrap();
+    let challenge = finding(&r, "mcp.challenge");
     assert_eq!(challenge["severity"], "fail");
     assert!(
         challenge["summary"]
@@ -340,12 +339,7 @@ async fn a_30_mb_answer_is_cut_at_1_mib_and_reported() {
         .collect();
     assert_eq!(cut.len(), 2);
     assert!(cut.iter().all(|q| q["bytes"] == 1024 * 1024));
-    let json = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "wellknown.json")
-        .unwrap();
+    let json = finding(&r, "wellknown.json");
     assert_eq!(json["severity"], "fail");
     assert!(json["evidence"][0]["value"]
         .as_str()
@@ -385,16 +379,28 @@ async fn an_https_server_is_checked_with_the_proxys_ca_option() {
 #[tokio::test]
 async fn the_proxys_environment_does_not_get_in_checks_way() {
     let good = serve(Defects::default()).await;
-    let child = tokio::process::Command::new(BIN)
-        .args(["check", &format!("http://{good}/mcp")])
-        .env("OMR_LISTEN", "127.0.0.1:0")
-        .env("OMR_UPSTREAM", "http://127.0.0.1:9")
-        .output();
-    let out = tokio::time::timeout(HANG_GUARD, child)
-        .await
-        .unwrap()
-        .unwrap();
+    let env = [
+        ("OMR_LISTEN", "127.0.0.1:0"),
+        ("OMR_UPSTREAM", "http://127.0.0.1:9"),
+    ];
+    let out = run_with(&["check", &format!("http://{good}/mcp")], &env).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // And the proxy without a subcommand still reads its flags.
     stops(&["--listen", "127.0.0.1:0"], "--upstream").await;
+}
+
+#[tokio::test]
+async fn the_proxys_repair_settings_in_the_environment_reach_the_preview() {
+    let bad = serve(Defects::no_none()).await;
+    let url = format!("http://{bad}/mcp");
+    let out = run_with(&["check", "--json", &url], &[("OMR_MAX_BODY_BYTES", "100")]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["repair"]["repaired"], false);
+    let why = r["repair"]["left_alone_because"].as_str().unwrap();
+    assert!(why.ends_with("over --max-body-bytes 100"), "{why}");
+    // A --path the proxy would refuse is refused here too.
+    let out = run_with(&["check", &url], &[("OMR_PATHS", "no-slash")]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--path \"no-slash\": a path starts with /"));
 }

@@ -2,8 +2,8 @@
 // The doc comments below are the --help text, shown as written.
 #![allow(clippy::doc_markdown)]
 
+use super::flags::RepairFlags;
 use clap::{ArgGroup, Args as ClapArgs, ValueEnum};
-use oauth_metadata_repair::repair::{Placement, Repairer, Rule};
 use std::path::PathBuf;
 
 /// Sees a server the way MCP clients see it: discovery as the MCP
@@ -35,16 +35,9 @@ pub struct CheckArgs {
     #[arg(long)]
     pub register: bool,
 
-    /// Extra repairs besides "none" in token_endpoint_auth_methods_supported
-    /// (repeat or separate with commas). s256 advertises PKCE S256: only for
-    /// a server that verifies it.
-    #[arg(long = "rule", value_name = "RULE", value_delimiter = ',')]
-    pub rules: Vec<ExtraRule>,
-
-    /// Put "none" first in the list instead of last, for clients that pick
-    /// the first method.
-    #[arg(long)]
-    pub prepend: bool,
+    /// The proxy's repair flags, for the preview.
+    #[command(flatten)]
+    pub repair: RepairFlags,
 
     /// PEM certificate(s) trusted for an https:// server, in addition to the
     /// public web roots (the proxy's --upstream-ca).
@@ -60,17 +53,6 @@ pub struct CheckArgs {
     pub color: ColorChoice,
 }
 
-/// The optional repairs, by their command-line names (as the proxy's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExtraRule {
-    /// "none" in revocation_endpoint_auth_methods_supported.
-    Revocation,
-    /// "none" in introspection_endpoint_auth_methods_supported.
-    Introspection,
-    /// "S256" in code_challenge_methods_supported.
-    S256,
-}
-
 /// When the text report is coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -80,42 +62,4 @@ pub enum ColorChoice {
     Always,
     /// Never.
     Never,
-}
-
-impl CheckArgs {
-    /// The repairer the proxy would run with the same `--rule`/`--prepend`.
-    #[must_use]
-    pub fn repairer(&self) -> Repairer {
-        let rules = self.rules.iter().map(|r| match r {
-            ExtraRule::Revocation => Rule::revocation_endpoint_none(),
-            ExtraRule::Introspection => Rule::introspection_endpoint_none(),
-            ExtraRule::S256 => Rule::code_challenge_s256(),
-        });
-        Repairer::new()
-            .rules(std::iter::once(Rule::token_endpoint_none()).chain(rules))
-            .placement(if self.prepend {
-                Placement::Prepend
-            } else {
-                Placement::Append
-            })
-    }
-
-    /// The proxy flags that give the same repair, for the report's remedies.
-    #[must_use]
-    pub fn proxy_flags(&self) -> String {
-        let mut flags = String::new();
-        for rule in &self.rules {
-            let name = match rule {
-                ExtraRule::Revocation => "revocation",
-                ExtraRule::Introspection => "introspection",
-                ExtraRule::S256 => "s256",
-            };
-            flags.push_str(" --rule ");
-            flags.push_str(name);
-        }
-        if self.prepend {
-            flags.push_str(" --prepend");
-        }
-        flags
-    }
 }

@@ -122,12 +122,9 @@ pub async fn discover(client: &mut Client, target: Target) -> Result<Discovery, 
                 .and_then(|u| mcp.join(u).ok());
             found.initialize = Some(init);
             for url in resource_urls(mcp, header_url) {
-                let result = client.get(&url, "protected-resource metadata").await;
-                let fetched = Fetched { url, result };
-                let doc = as_doc(&fetched);
-                found.resource_tries.push(fetched);
-                if doc.is_some() {
-                    found.resource = doc;
+                let tries = &mut found.resource_tries;
+                found.resource = fetch_doc(client, url, "protected-resource metadata", tries).await;
+                if found.resource.is_some() {
                     break;
                 }
             }
@@ -157,19 +154,22 @@ pub async fn discover(client: &mut Client, target: Target) -> Result<Discovery, 
         return Ok(found);
     };
     for url in server_urls(&base) {
-        let result = client.get(&url, "authorization-server metadata").await;
-        if found.server_tries.is_empty() && matches!(target, Target::Issuer(_)) {
-            if let Err(e @ (Failure::Connect(_) | Failure::Protocol(_) | Failure::Timeout)) =
-                &result
-            {
+        let tries = &mut found.server_tries;
+        found.server = fetch_doc(client, url, "authorization-server metadata", tries).await;
+        if let [Fetched {
+            url,
+            result: Err(e),
+        }] = tries.as_slice()
+        {
+            let unanswered = matches!(
+                e,
+                Failure::Connect(_) | Failure::Protocol(_) | Failure::Timeout
+            );
+            if unanswered && matches!(target, Target::Issuer(_)) {
                 return Err(Unreachable(format!("{url}: {e}")));
             }
         }
-        let fetched = Fetched { url, result };
-        let doc = as_doc(&fetched);
-        found.server_tries.push(fetched);
-        if doc.is_some() {
-            found.server = doc;
+        if found.server.is_some() {
             break;
         }
     }
@@ -252,6 +252,21 @@ pub fn server_urls(issuer: &Url) -> Vec<Url> {
         with(&format!("/.well-known/openid-configuration{path}")),
         with(&format!("{path}/.well-known/openid-configuration")),
     ]
+}
+
+/// GETs `url` for `purpose`, records it in `tries`, and returns the
+/// document it holds.
+async fn fetch_doc(
+    client: &mut Client,
+    url: Url,
+    purpose: &str,
+    tries: &mut Vec<Fetched>,
+) -> Option<Doc> {
+    let result = client.get(&url, purpose).await;
+    let fetched = Fetched { url, result };
+    let doc = as_doc(&fetched);
+    tries.push(fetched);
+    doc
 }
 
 /// The document in a fetch: a `200` whose body, read whole, is a JSON object.

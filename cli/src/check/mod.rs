@@ -3,21 +3,22 @@
 //!
 //! [`discovery`] fetches what clients fetch through a bounded [`client`];
 //! [`findings`] turns it into findings with stable ids; [`probe`] is the
-//! opt-in `--register` probe; [`preview`] runs the library's `Repairer` on
-//! the authorization-server document; [`report`](mod@report) renders text or JSON.
+//! opt-in `--register` probe; [`preview`] serves the authorization-server
+//! document again through the library's layer, configured from the proxy's
+//! repair [`flags`]; [`report`](mod@report) renders text or JSON.
 
 pub mod args;
 pub mod challenge;
 pub mod client;
 pub mod discovery;
 pub mod findings;
+pub mod flags;
 pub mod preview;
 pub mod probe;
 pub mod report;
 
 use args::{CheckArgs, ColorChoice};
 use discovery::{Discovery, Target};
-use oauth_metadata_repair::repair::Placement;
 use report::{Issuer, Report, Summary, SCHEMA};
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -62,10 +63,11 @@ pub fn target(args: &CheckArgs) -> Result<Target, Stop> {
 ///
 /// # Errors
 ///
-/// [`Stop`] on a usage error (URL, CA file) or when the server cannot be
+/// [`Stop`] on a usage error (URL, CA file, `--path`) or when the server cannot be
 /// reached.
 pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
     let target = target(args)?;
+    let repair = args.repair.repair()?;
     let tls = crate::proxy::tls::client_config(args.upstream_ca.as_deref()).map_err(Stop)?;
     let mut client = client::Client::new(tls, Duration::from_secs(args.timeout.max(1)));
     let found = discovery::discover(&mut client, target)
@@ -86,20 +88,15 @@ pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
         }
     }
     all.sort_by_key(|f| f.group);
-    let placement = if args.prepend {
-        Placement::Prepend
-    } else {
-        Placement::Append
+    let preview = match &found.server {
+        Some(doc) => Some(preview::preview(doc, &repair).await),
+        None => None,
     };
-    let repair = found
-        .server
-        .as_ref()
-        .map(|doc| preview::preview(doc, &args.repairer(), placement));
     Ok(assemble(
         args,
         &found,
         all,
-        repair,
+        preview,
         registered,
         client.log().to_vec(),
     ))

@@ -1,6 +1,7 @@
 //! An MCP server with OAuth discovery for `check`'s tests: compliant by
-//! default, with one switch per defect that `check` reports, and a mode that
-//! serves a real discovery document from `tests/data/discovery`.
+//! default, with one switch per defect that `check` reports, a few switches
+//! that only the repair preview sees, and a mode that serves a real
+//! discovery document from `tests/data/discovery`.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -52,7 +53,27 @@ pub struct Defects {
     pub refuses_public_clients: bool,
     /// Registration refuses `token_endpoint_auth_method: "none"`.
     pub refuses_public_registration: bool,
+    /// For the preview: the authorization-server metadata redirects to
+    /// [`MOVED_METADATA`], which serves it.
+    pub metadata_moved: bool,
+    /// For the preview: the metadata is marked `Cache-Control: no-transform`.
+    pub no_transform: bool,
+    /// For the preview: the metadata carries `signed_metadata`.
+    pub signed_metadata: bool,
 }
+
+impl Defects {
+    /// Only "none" missing: the one defect the proxy repairs.
+    pub fn no_none() -> Self {
+        Self {
+            no_none: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// Where [`Defects::metadata_moved`] serves the metadata.
+pub const MOVED_METADATA: &str = "/oauth/metadata";
 
 #[derive(Clone)]
 struct Site {
@@ -96,6 +117,7 @@ async fn start(defects: Defects, document: Option<(&'static str, &'static str)>)
             get(server_metadata),
         )
         .route("/.well-known/openid-configuration", get(openid))
+        .route(MOVED_METADATA, get(moved_metadata))
         .route("/login", get(login))
         .route("/register", post(register))
         .route("/token", post(token))
@@ -196,11 +218,24 @@ fn generated(s: &Site) -> Value {
     if d.iss_parameter {
         doc["authorization_response_iss_parameter_supported"] = Value::Bool(true);
     }
+    if d.signed_metadata {
+        doc["signed_metadata"] = Value::from("eyJhbGciOiJub25lIn0.e30.");
+    }
     doc
 }
 
 async fn server_metadata(State(s): State<Site>) -> Response {
+    if s.defects.metadata_moved {
+        return (StatusCode::FOUND, [(header::LOCATION, MOVED_METADATA)]).into_response();
+    }
     document_at("/.well-known/oauth-authorization-server", &s)
+}
+
+async fn moved_metadata(State(s): State<Site>) -> Response {
+    if !s.defects.metadata_moved {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    json_response(StatusCode::OK, generated(&s).to_string())
 }
 
 async fn openid(State(s): State<Site>) -> Response {
@@ -214,6 +249,15 @@ fn document_at(path: &str, s: &Site) -> Response {
         None if s.defects.no_server_metadata || path.contains("openid") => {
             StatusCode::NOT_FOUND.into_response()
         }
+        None if s.defects.no_transform => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "public, no-transform"),
+            ],
+            generated(s).to_string(),
+        )
+            .into_response(),
         None => json_response(StatusCode::OK, generated(s).to_string()),
     }
 }

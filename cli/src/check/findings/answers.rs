@@ -10,37 +10,44 @@ use crate::check::discovery::{Discovery, Doc, Fetched};
 pub fn findings(d: &Discovery) -> Vec<Finding> {
     let tries = d.resource_tries.iter().chain(&d.server_tries);
     let bad: Vec<Evidence> = tries.filter_map(unclean).collect();
-    let json = if bad.is_empty() {
-        Finding::pass(
-            "wellknown.json",
-            format!(
-                "{} well-known answers, each JSON or a clean 4xx",
-                d.resource_tries.len() + d.server_tries.len()
-            ),
-        )
-    } else {
-        let urls: Vec<&str> = bad.iter().map(|e| e.url.as_str()).collect();
-        let mut f = Finding::fail(
-            "wellknown.json",
-            format!("not JSON and not a clean 4xx: {}", urls.join(", ")),
-        );
-        f.evidence = bad;
-        f
-    };
+    let answers = d.resource_tries.len() + d.server_tries.len();
+    let json = verdict(
+        "wellknown.json",
+        bad,
+        format!("{answers} well-known answers, each JSON or a clean 4xx"),
+        |bad| {
+            let urls: Vec<&str> = bad.iter().map(|e| e.url.as_str()).collect();
+            format!("not JSON and not a clean 4xx: {}", urls.join(", "))
+        },
+    );
     let docs = d.resource.iter().chain(&d.server);
     let nulls: Vec<Evidence> = docs.flat_map(null_members).collect();
-    let null = if nulls.is_empty() {
-        Finding::pass("metadata.no-null", "no member is null")
-    } else {
-        let names: Vec<&str> = nulls.iter().filter_map(|e| e.member.as_deref()).collect();
-        let mut f = Finding::fail(
-            "metadata.no-null",
-            format!("null members: {}", names.join(", ")),
-        );
-        f.evidence = nulls;
-        f
-    };
+    let null = verdict(
+        "metadata.no-null",
+        nulls,
+        "no member is null".into(),
+        |nulls| {
+            let names: Vec<&str> = nulls.iter().filter_map(|e| e.member.as_deref()).collect();
+            format!("null members: {}", names.join(", "))
+        },
+    );
     vec![json, null]
+}
+
+/// A pass saying `passed` when nothing is wrong, else a fail with the
+/// evidence, saying what `failed` makes of it.
+fn verdict(
+    id: &'static str,
+    wrong: Vec<Evidence>,
+    passed: String,
+    failed: impl FnOnce(&[Evidence]) -> String,
+) -> Finding {
+    if wrong.is_empty() {
+        return Finding::pass(id, passed);
+    }
+    let mut f = Finding::fail(id, failed(&wrong));
+    f.evidence = wrong;
+    f
 }
 
 /// What is wrong with one well-known answer, if anything.
