@@ -4,6 +4,7 @@
 
 pub mod check_server;
 pub mod harness;
+pub mod proxy_upstream;
 pub mod raw_upstream;
 
 /// The broken document the MCP Python SDK serves (`build_metadata()`).
