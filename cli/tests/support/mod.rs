@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod check_server;
+pub mod edge_upstream;
 pub mod harness;
 pub mod proxy_upstream;
 pub mod raw_upstream;
