@@ -13,7 +13,7 @@ use hyper::body::Frame;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::harness::{client, rss};
+use support::harness::{client, fetch, rss};
 use support::raw_upstream::{
     assert_no_worker_panic, chunked, get, head_200, raw_upstream, script, start_proxy, Step,
     DISCOVERY, HANG_GUARD,
@@ -194,25 +194,11 @@ async fn hundred_mib_up_and_down_with_flat_memory() {
     let proxy = start_proxy(up, 65536).await;
     let c = client();
     // Warm up so the pools and buffers exist before the baseline.
-    let res = c
-        .request(
-            Request::get(format!("http://{proxy}/download"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let res = fetch(&c, format!("http://{proxy}/download")).await;
     let _ = res.into_body().collect().await.unwrap();
     let before = rss();
 
-    let res = c
-        .request(
-            Request::get(format!("http://{proxy}/download"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let res = fetch(&c, format!("http://{proxy}/download")).await;
     let mut body = res.into_body();
     let mut got = 0;
     while let Some(f) = tokio::time::timeout(HANG_GUARD, body.frame())

@@ -13,7 +13,8 @@ use hyper_util::rt::TokioExecutor;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-use support::proxy_upstream::{fetch, start_proxy, start_upstream, text, upstream_app};
+use support::harness::fetch;
+use support::proxy_upstream::{start_proxy, start_upstream, text, upstream_app};
 use support::{harness, MCP_SDK_FIXED};
 use tokio::sync::Notify;
 
@@ -26,16 +27,11 @@ async fn repairs_discovery_and_forwards_everything_else() {
     let (proxy, _stop, _) = start_proxy(up).await;
     let c = harness::client();
 
-    let res = c
-        .request(
-            Request::get(format!(
-                "http://{proxy}/.well-known/oauth-authorization-server"
-            ))
-            .body(Body::empty())
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    let res = fetch(
+        &c,
+        format!("http://{proxy}/.well-known/oauth-authorization-server"),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(text(res).await, MCP_SDK_FIXED);
 
@@ -128,14 +124,7 @@ async fn answers_502_when_the_upstream_is_down() {
     let (l, dead) = harness::bind().await;
     drop(l);
     let (proxy, _stop, _) = start_proxy(dead).await;
-    let res = harness::client()
-        .request(
-            Request::get(format!("http://{proxy}/anything"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let res = fetch(&harness::client(), format!("http://{proxy}/anything")).await;
     assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
     assert!(text(res).await.contains("bad gateway"));
 }
@@ -160,16 +149,11 @@ async fn keeps_serving_after_an_upstream_dies_mid_response() {
         "the client sees an aborted body, not a short complete one"
     );
     for _ in 0..3 {
-        let res = c
-            .request(
-                Request::get(format!(
-                    "http://{proxy}/.well-known/oauth-authorization-server"
-                ))
-                .body(Body::empty())
-                .unwrap(),
-            )
-            .await
-            .unwrap();
+        let res = fetch(
+            &c,
+            format!("http://{proxy}/.well-known/oauth-authorization-server"),
+        )
+        .await;
         assert_eq!(text(res).await, MCP_SDK_FIXED);
     }
 }

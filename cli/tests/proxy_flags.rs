@@ -10,6 +10,7 @@ use axum::Router;
 use http::{header, Request};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use support::harness::fetch;
 use support::proxy_upstream::{text, upstream_app};
 use support::{harness, MCP_SDK_DOC};
 use tokio::sync::Notify;
@@ -183,14 +184,7 @@ async fn the_repair_flags_take_effect() {
         .unwrap()
         .contains(r#"["none","client_secret_post""#));
     for path in ["/meta/as.json", "/.well-known/oauth-authorization-server"] {
-        let res = harness::client()
-            .request(
-                Request::get(format!("http://{}{path}", proxy.addr))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
+        let res = fetch(&harness::client(), format!("http://{}{path}", proxy.addr)).await;
         assert_eq!(text(res).await.as_bytes(), want.as_bytes(), "{path}");
     }
 }

@@ -10,10 +10,9 @@ use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::Router;
 use bytes::Bytes;
-use http::{header, Request};
+use http::header;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
-use hyper_util::client::legacy::Client;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -125,15 +124,6 @@ pub async fn start_proxy(
 ) -> (SocketAddr, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let p = harness::start_proxy(upstream, oauth_metadata_repair::DEFAULT_MAX_BODY_BYTES).await;
     (p.addr, p.stop, p.task)
-}
-
-pub async fn fetch(
-    c: &Client<hyper_util::client::legacy::connect::HttpConnector, Body>,
-    url: String,
-) -> http::Response<hyper::body::Incoming> {
-    c.request(Request::get(url).body(Body::empty()).unwrap())
-        .await
-        .unwrap()
 }
 
 pub async fn text(res: http::Response<hyper::body::Incoming>) -> String {

@@ -115,8 +115,12 @@ pub async fn start_proxy(upstream: SocketAddr, max: usize) -> SocketAddr {
     harness::start_proxy(upstream, max).await.addr
 }
 
-pub async fn get(proxy: SocketAddr, path: &str) -> (http::response::Parts, Result<Bytes, String>) {
-    let res = tokio::time::timeout(
+/// The response head of a GET through the proxy, or the client's error.
+async fn send_get(
+    proxy: SocketAddr,
+    path: &str,
+) -> Result<http::Response<hyper::body::Incoming>, String> {
+    tokio::time::timeout(
         HANG_GUARD,
         client().request(
             Request::get(format!("http://{proxy}{path}"))
@@ -126,34 +130,28 @@ pub async fn get(proxy: SocketAddr, path: &str) -> (http::response::Parts, Resul
     )
     .await
     .expect("no hang")
-    .expect("a response head");
-    let (parts, body) = res.into_parts();
-    let body = tokio::time::timeout(HANG_GUARD, body.collect())
-        .await
-        .expect("no hang")
-        .map(|c| c.to_bytes())
-        .map_err(|e| e.to_string());
-    (parts, body)
+    .map_err(|e| e.to_string())
 }
 
-/// Ok(body) for a complete response; Err when the head or the body failed.
-pub async fn try_get(proxy: SocketAddr, path: &str) -> Result<Bytes, String> {
-    let res = tokio::time::timeout(
-        HANG_GUARD,
-        client().request(
-            Request::get(format!("http://{proxy}{path}"))
-                .body(Body::empty())
-                .unwrap(),
-        ),
-    )
-    .await
-    .expect("no hang")
-    .map_err(|e| e.to_string())?;
-    tokio::time::timeout(HANG_GUARD, res.into_body().collect())
+/// The whole body, or the error that ended it.
+async fn read_body(body: hyper::body::Incoming) -> Result<Bytes, String> {
+    tokio::time::timeout(HANG_GUARD, body.collect())
         .await
         .expect("no hang")
         .map(|c| c.to_bytes())
         .map_err(|e| e.to_string())
+}
+
+/// The head of a GET through the proxy (which must come) and its body.
+pub async fn get(proxy: SocketAddr, path: &str) -> (http::response::Parts, Result<Bytes, String>) {
+    let res = send_get(proxy, path).await.expect("a response head");
+    let (parts, body) = res.into_parts();
+    (parts, read_body(body).await)
+}
+
+/// Ok(body) for a complete response; Err when the head or the body failed.
+pub async fn try_get(proxy: SocketAddr, path: &str) -> Result<Bytes, String> {
+    read_body(send_get(proxy, path).await?.into_body()).await
 }
 
 pub fn head_200(extra: &str) -> Vec<u8> {
