@@ -73,6 +73,16 @@ pub fn client() -> Client<HttpConnector, Body> {
     Client::builder(TokioExecutor::new()).build_http()
 }
 
+/// A GET of `url` with `c`, which must get a response head.
+pub async fn fetch(
+    c: &Client<HttpConnector, Body>,
+    url: String,
+) -> http::Response<hyper::body::Incoming> {
+    c.request(http::Request::get(url).body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
 /// Guards against a hang in the edge tests; never a timing assertion.
 pub const EDGE_GUARD: std::time::Duration = std::time::Duration::from_secs(60);
 
