@@ -8,3 +8,4 @@
 
 pub mod check;
 pub mod proxy;
+pub mod repair_flags;

@@ -32,7 +32,7 @@ fn the_command_line_is_checked() {
         "1024",
     ])
     .unwrap();
-    assert_eq!(ok.max_body_bytes, 1024);
+    assert_eq!(ok.repair.max_body_bytes, 1024);
     assert!(startup(&[
         "--listen",
         "127.0.0.1:8080",

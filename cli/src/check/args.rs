@@ -2,7 +2,7 @@
 // The doc comments below are the --help text, shown as written.
 #![allow(clippy::doc_markdown)]
 
-use super::flags::RepairFlags;
+use crate::repair_flags::RepairFlags;
 use clap::{ArgGroup, Args as ClapArgs, ValueEnum};
 use std::path::PathBuf;
 

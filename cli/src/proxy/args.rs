@@ -3,7 +3,8 @@
 // (`[::]:443` there is no doc link.)
 #![allow(clippy::doc_markdown, rustdoc::broken_intra_doc_links)]
 
-use clap::{Parser, ValueEnum};
+pub use crate::repair_flags::{ExtraRule, RepairFlags};
+use clap::Parser;
 use http::uri::{Authority, Scheme};
 use http::Uri;
 use std::net::SocketAddr;
@@ -27,45 +28,9 @@ pub struct Args {
     #[arg(long, env = "OMR_UPSTREAM", value_name = "URL", value_parser = Upstream::parse)]
     pub upstream: Upstream,
 
-    /// Largest discovery document buffered for repair; a larger one passes
-    /// through unchanged.
-    #[arg(long, env = "OMR_MAX_BODY_BYTES", value_name = "N", default_value_t = oauth_metadata_repair::DEFAULT_MAX_BODY_BYTES)]
-    pub max_body_bytes: usize,
-
-    /// Extra repairs besides "none" in token_endpoint_auth_methods_supported
-    /// (repeat or separate with commas). s256 advertises PKCE S256: only for
-    /// a server that verifies it.
-    #[arg(
-        long = "rule",
-        env = "OMR_RULES",
-        value_name = "RULE",
-        value_delimiter = ','
-    )]
-    pub rules: Vec<ExtraRule>,
-
-    /// Put "none" first in the list instead of last, for clients that pick
-    /// the first method.
-    #[arg(long, env = "OMR_PREPEND")]
-    pub prepend: bool,
-
-    /// Another path that serves a discovery document, besides the standard
-    /// RFC 8414 and OpenID placements (repeat or separate with commas).
-    #[arg(
-        long = "path",
-        env = "OMR_PATHS",
-        value_name = "PATH",
-        value_delimiter = ','
-    )]
-    pub paths: Vec<String>,
-
-    /// Repair documents marked Cache-Control: no-transform too (by default
-    /// they pass through, as RFC 9110 asks of intermediaries).
-    #[arg(long, env = "OMR_REPAIR_NO_TRANSFORM")]
-    pub repair_no_transform: bool,
-
-    /// Leave documents that carry signed_metadata alone.
-    #[arg(long, env = "OMR_SKIP_SIGNED_METADATA")]
-    pub skip_signed_metadata: bool,
+    /// The repair itself: rules, placement, extra paths, limits.
+    #[command(flatten)]
+    pub repair: RepairFlags,
 
     /// PEM certificate chain: serve HTTPS (HTTP/1.1 and HTTP/2) with it.
     #[arg(long, env = "OMR_TLS_CERT", value_name = "FILE", requires = "tls_key")]
@@ -198,17 +163,6 @@ pub struct Args {
     /// Log one line per request (method, path, status, time) at INFO.
     #[arg(long, env = "OMR_ACCESS_LOG")]
     pub access_log: bool,
-}
-
-/// The optional repairs, by their command-line names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExtraRule {
-    /// "none" in revocation_endpoint_auth_methods_supported.
-    Revocation,
-    /// "none" in introspection_endpoint_auth_methods_supported.
-    Introspection,
-    /// "S256" in code_challenge_methods_supported.
-    S256,
 }
 
 /// Where requests go: a scheme and an authority, nothing else.

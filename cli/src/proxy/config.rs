@@ -2,35 +2,21 @@
 //! builds from them: the upstream connector and pool, and how client
 //! connections are served.
 
-use super::args::{Args, ExtraRule};
+use super::args::Args;
 use super::forward::Forwarder;
 use super::limits::{self, Connections};
 use super::tls;
 use super::upstream::Pool;
+use crate::repair_flags::Layer;
 use http::uri::Scheme;
 use http::HeaderValue;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
-use oauth_metadata_repair::repair::{Placement, Rule};
-use oauth_metadata_repair::{
-    is_clean_path, DiscoveryPaths, Or, RepairMetadataLayer, StandardPaths,
-};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_rustls::TlsAcceptor;
-
-/// The operator's extra discovery paths (each one clean, checked at
-/// startup, so an exact match is clean too).
-#[derive(Debug, Clone)]
-pub struct ExtraPaths(Arc<[String]>);
-
-impl DiscoveryPaths for ExtraPaths {
-    fn is_discovery(&self, path: &str) -> bool {
-        self.0.iter().any(|p| p == path)
-    }
-}
 
 /// Smallest `--max-head-bytes`: hyper's smallest read buffer.
 const MIN_HEAD_BYTES: usize = 8192;
@@ -39,7 +25,7 @@ const MIN_HEAD_BYTES: usize = 8192;
 #[allow(missing_debug_implementations)] // holds TLS configurations
 pub struct Proxy {
     pub(super) args: Args,
-    pub(super) layer: RepairMetadataLayer<Or<StandardPaths, ExtraPaths>>,
+    pub(super) layer: Layer,
     pub(super) tls: Option<TlsAcceptor>,
     client_tls: rustls::ClientConfig,
     host: HeaderValue,
@@ -64,29 +50,7 @@ impl Proxy {
     /// Checks the settings and reads the certificates: every startup error
     /// is found here, as one line.
     pub fn new(args: Args) -> Result<Self, String> {
-        let mut layer = RepairMetadataLayer::new()
-            .max_body_bytes(args.max_body_bytes)
-            .repair_no_transform(args.repair_no_transform)
-            .skip_signed_metadata(args.skip_signed_metadata);
-        if args.prepend {
-            layer = layer.placement(Placement::Prepend);
-        }
-        for rule in &args.rules {
-            layer = layer.rule(match rule {
-                ExtraRule::Revocation => Rule::revocation_endpoint_none(),
-                ExtraRule::Introspection => Rule::introspection_endpoint_none(),
-                ExtraRule::S256 => Rule::code_challenge_s256(),
-            });
-        }
-        if let Some(p) = args.paths.iter().find(|p| !p.starts_with('/')) {
-            return Err(format!("--path {p:?}: a path starts with /"));
-        }
-        if let Some(p) = args.paths.iter().find(|p| !is_clean_path(p)) {
-            return Err(format!(
-                "--path {p:?}: not a clean path (no empty, . or .. segments, no encoded / or \\)"
-            ));
-        }
-        let layer = layer.also_paths(ExtraPaths(args.paths.clone().into()));
+        let layer = args.repair.layer()?;
         let tls = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => Some(TlsAcceptor::from(tls::server_config(cert, key)?)),
             _ => None,

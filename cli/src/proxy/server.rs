@@ -3,7 +3,8 @@
 //! spreads connections over them) and its own pool of upstream
 //! connections, so no lock is shared on the request path.
 
-pub use super::config::{ExtraPaths, Proxy};
+pub use super::config::Proxy;
+pub use crate::repair_flags::ExtraPaths;
 
 use super::args::Args;
 use super::config::workers;
@@ -215,7 +216,7 @@ pub fn run(args: Args) -> Result<(), String> {
         workers,
         max_connections = proxy.connections.max(),
         open_files = nofile.unwrap_or(0),
-        max_body_bytes = proxy.args.max_body_bytes,
+        max_body_bytes = proxy.args.repair.max_body_bytes,
         trust_forwarded = proxy.args.trust_forwarded,
         "oauth-metadata-repair {} started",
         env!("CARGO_PKG_VERSION")
