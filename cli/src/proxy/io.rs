@@ -16,8 +16,12 @@ use tokio::time::Sleep;
 pub struct SendTimeout<I> {
     io: I,
     limit: Duration,
-    /// Armed while a write waits; dropped on any progress.
-    stalled: Option<Pin<Box<Sleep>>>,
+    /// The deadline of a write that waits: made on the first wait, then
+    /// reset rather than made again, so a busy connection whose socket
+    /// fills up often allocates nothing per wait.
+    timer: Option<Pin<Box<Sleep>>>,
+    /// Whether `timer` is set for the write waiting now.
+    armed: bool,
 }
 
 impl<I> SendTimeout<I> {
@@ -26,7 +30,8 @@ impl<I> SendTimeout<I> {
         Self {
             io,
             limit,
-            stalled: None,
+            timer: None,
+            armed: false,
         }
     }
 
@@ -38,9 +43,16 @@ impl<I> SendTimeout<I> {
     /// `Pending` while within the limit, an error once past it.
     fn stall<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
         let limit = self.limit;
-        let timer = self
-            .stalled
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        let armed = std::mem::replace(&mut self.armed, true);
+        let timer = match &mut self.timer {
+            Some(timer) => {
+                if !armed {
+                    timer.as_mut().reset(tokio::time::Instant::now() + limit);
+                }
+                timer
+            }
+            None => self.timer.insert(Box::pin(tokio::time::sleep(limit))),
+        };
         match timer.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -53,7 +65,7 @@ impl<I> SendTimeout<I> {
     fn progress<T>(&mut self, r: Poll<io::Result<T>>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
         match r {
             Poll::Ready(r) => {
-                self.stalled = None;
+                self.armed = false;
                 Poll::Ready(r)
             }
             Poll::Pending => self.stall(cx),
