@@ -1,13 +1,14 @@
-//! Tower middleware that makes OAuth discovery documents admit public
-//! clients: it adds `"none"` to `token_endpoint_auth_methods_supported`.
+//! Tower middleware that makes OAuth 2.1 / `OpenID` discovery documents admit
+//! public clients: it adds `"none"` to `token_endpoint_auth_methods_supported`,
+//! in place, and touches nothing else.
 //!
 //! Public OAuth 2.1 clients (native and CLI apps, MCP clients such as Claude
-//! Code, Cursor or VS Code) register with `token_endpoint_auth_method:
-//! "none"` and redeem codes with PKCE and no secret. Many authorization
-//! servers accept them but advertise only
-//! `["client_secret_post", "client_secret_basic"]`, and strict clients then
-//! give up after the browser step. One `.layer(...)` call fixes the
-//! advertisement without touching the server.
+//! Code, Cursor or VS Code) register with `token_endpoint_auth_method: "none"`
+//! and redeem codes with PKCE and no secret. Many authorization servers accept
+//! them but advertise only `["client_secret_post", "client_secret_basic"]`, and
+//! clients that believe the list (mcp-remote, strict clients) then fail to log
+//! in. One `.layer(...)` call fixes the advertisement without touching the
+//! server.
 //!
 //! ```
 //! use axum::{routing::get, Router};
@@ -85,7 +86,9 @@
 //!
 //! The `oauth-metadata-repair` reverse proxy and checker are a separate
 //! crate, `oauth-metadata-repair-cli`, so this one pulls in no runtime, TLS
-//! or command-line parser.
+//! or command-line parser. The manual (the proxy, `check`, compatibility with
+//! real MCP clients, performance, guarantees) is the book in the repository's
+//! `docs/`, and the README is its front door.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -1,8 +1,8 @@
 //! `oauth-metadata-repair`: a reverse proxy that repairs the OAuth / `OpenID`
 //! discovery documents of the server behind it, and `check`, which sees a
-//! server the way MCP clients do. See the README's "Fix a Python MCP server
-//! in two commands" and "Diagnose a server", and `oauth-metadata-repair
-//! --help`.
+//! server the way MCP clients do. See the manual's pages "The proxy"
+//! (`docs/src/proxy.md`) and "Diagnose a server: `check`"
+//! (`docs/src/check.md`), and `oauth-metadata-repair --help`.
 
 #![forbid(unsafe_code)]
 

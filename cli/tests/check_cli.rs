@@ -67,7 +67,7 @@ fn string_or_null(v: &Value) -> bool {
     v.is_string() || v.is_null()
 }
 
-/// The shape documented in the README and in `check::report`.
+/// The shape documented in the manual (`docs/src/check-json.md`) and in `check::report`.
 fn assert_documented_shape(r: &Value) {
     assert_eq!(
         keys(r),

@@ -25,7 +25,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "URL", conflicts_with = "url")]
     pub issuer: Option<String>,
 
-    /// Print the report as JSON (the shape is documented in the README).
+    /// Print the report as JSON (its shape is in the manual's page "The JSON report").
     #[arg(long)]
     pub json: bool,
 

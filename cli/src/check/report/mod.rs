@@ -1,5 +1,5 @@
 //! The report: the same data as text for a terminal ([`text`]) and as JSON
-//! ([`Report`] serialised; its shape is documented below and in the README).
+//! ([`Report`] serialised; its shape is documented below and in the manual, `docs/src/check-json.md`).
 //!
 //! # The JSON shape (`"schema": "oauth-metadata-repair/check/1"`)
 //!
