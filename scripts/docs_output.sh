@@ -123,7 +123,7 @@ grep -E 'started|repaired|left alone' "$out/proxy.log" | sed -E -e 's/\x1b\[[0-9
 matrix_out=target/interop/matrix.out
 if [ -f "$matrix_out" ]; then
   # The table run.sh prints last: from its header to the blank line after it.
-  awk '/^\| server \| client \| route \|/ { on = 1; n = 0 } on && /^$/ { on = 0 } on { print }' "$matrix_out" >"$out/matrix.md"
+  awk '/^\| server \| client \| route \|/ { on = 1 } on && /^$/ { on = 0 } on { print }' "$matrix_out" >"$out/matrix.md"
   if [ "$(wc -l <"$out/matrix.md")" -lt 3 ]; then echo "FAIL: no matrix in $matrix_out" >&2; exit 1; fi
 else
   echo "note: $matrix_out is absent (bash tests/interop/run.sh | tee $matrix_out makes it): $gen/matrix.md left as it is" >&2
