@@ -44,7 +44,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cargo build --quiet -p oauth-metadata-repair --example demo
+# As `cargo test` selects packages (the default members), so CI reuses its build.
+cargo build --quiet --example demo
 cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
 bin=target/debug/oauth-metadata-repair
 # No OMR_* variable of the caller's may show up in --help or change a run.
