@@ -6,8 +6,9 @@
 #      2 min 40 s, and the book still builds in about a second) into
 #      target/tools/mdbook-VERSION/, skipped when that version is already there;
 #   2. `mdbook build docs` into target/book/;
-#   3. every internal link and anchor of the built book and of README.md
-#      (scripts/check_docs.py: Python's standard library, nothing to build),
+#   3. every internal link and anchor of the built book, of README.md and
+#      of the pages' Markdown as GitHub shows it (scripts/check_docs.py:
+#      Python's standard library, nothing to build),
 #      after proving on a copy of the book and of the README that a broken
 #      link and a broken anchor fail the check;
 #   4. the README's opening paragraphs are the crate documentation's, word
@@ -52,8 +53,9 @@ done
 rm -rf "$tmp/book" "$tmp/README.md"
 echo "ok   a planted broken link and anchors in the built book and the README fail the check"
 
-python3 scripts/check_docs.py links target/book README.md
-echo "ok   every internal link and anchor of the book and the README resolves"
+# The pages' Markdown too, as GitHub shows it (its heading anchors).
+python3 scripts/check_docs.py links target/book README.md docs/src/*.md
+echo "ok   every internal link and anchor of the book, the README and the pages' Markdown resolves"
 
 python3 scripts/check_docs.py same-words README.md src/lib.rs
 sed 's/ accept$/ welcome/; s/ accept / welcome /' README.md >"$tmp/README.md"
