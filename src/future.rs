@@ -1,12 +1,11 @@
 use crate::body::ResponseBody;
 use crate::config::Config;
-use crate::headers::{
-    after_repair, check_response, drop_digests, relabel_not_modified, RequestPlan,
-};
+use crate::headers::{after_repair, drop_digests, response_head};
+use crate::plain::RequestPlan;
 use crate::trace;
 use bytes::{Buf, Bytes};
 use http::response::Parts;
-use http::{HeaderMap, Response, StatusCode};
+use http::{HeaderMap, Response};
 use http_body::Body;
 use pin_project_lite::pin_project;
 use std::collections::VecDeque;
@@ -86,16 +85,12 @@ where
             return Poll::Ready(Ok(response.map(ResponseBody::passthrough)));
         };
         let (mut parts, body) = response.into_parts();
-        let config = &discovery.config;
-        if parts.status == StatusCode::NOT_MODIFIED && discovery.plan.revalidating {
-            // The upstream matched a tag we mapped back from a repaired one.
-            relabel_not_modified(&mut parts.headers, &config.etag_suffix);
-        }
-        if let Err(reason) = check_response(
-            parts.status,
-            &parts.headers,
-            config.respect_no_transform,
-            config.max_body_bytes,
+        let status = parts.status.as_u16();
+        if let Err(reason) = response_head(
+            &discovery.plan,
+            status,
+            &mut parts.headers,
+            &discovery.config,
         ) {
             trace::left_alone(reason);
             let body = ResponseBody::passthrough(body);

@@ -1,5 +1,6 @@
 use crate::config::Config;
 use crate::matcher::{DiscoveryPaths, Or, StandardPaths};
+use crate::plain::Core;
 use crate::repair::{Placement, Repairer, Rule};
 use crate::service::RepairMetadata;
 use std::sync::Arc;
@@ -172,6 +173,20 @@ impl<M> RepairMetadataLayer<M> {
     #[must_use]
     pub fn repair_no_transform(self, repair: bool) -> Self {
         self.update(|c| c.respect_no_transform = !repair)
+    }
+}
+
+impl<M: Clone> RepairMetadataLayer<M> {
+    /// The same settings as plain functions over bytes and header pairs,
+    /// for another server interface; see [`plain`](crate::plain).
+    ///
+    /// ```
+    /// let core = oauth_metadata_repair::RepairMetadataLayer::new().core();
+    /// assert!(core.is_discovery("HEAD", "/.well-known/openid-configuration"));
+    /// ```
+    #[must_use]
+    pub fn core(&self) -> Core<M> {
+        Core::from_parts(Arc::clone(&self.config), self.paths.clone())
     }
 }
 

@@ -99,6 +99,7 @@ mod future;
 mod headers;
 mod layer;
 mod matcher;
+pub mod plain;
 pub mod repair;
 mod service;
 mod trace;

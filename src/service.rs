@@ -1,8 +1,8 @@
 use crate::config::Config;
 use crate::future::ResponseFuture;
-use crate::headers::prepare_request;
+use crate::headers::{is_get_or_head, prepare_request};
 use crate::matcher::{DiscoveryPaths, StandardPaths};
-use http::{Method, Request, Response};
+use http::{Request, Response};
 use http_body::Body;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -62,8 +62,8 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let discovery = (req.method() == Method::GET || req.method() == Method::HEAD)
-            && self.paths.is_discovery(req.uri().path());
+        let discovery =
+            is_get_or_head(req.method().as_str()) && self.paths.is_discovery(req.uri().path());
         if !discovery {
             return ResponseFuture::passthrough(self.inner.call(req));
         }
