@@ -1,0 +1,176 @@
+"""ASGI middleware that makes OAuth discovery documents admit public clients.
+
+It adds ``"none"`` to ``token_endpoint_auth_methods_supported`` in the
+discovery documents your application serves, exactly as the
+``oauth-metadata-repair`` proxy and Tower layer do: the rules are the Rust
+library's, called through a small extension; this module only carries ASGI
+messages to them and back.
+
+    from oauth_metadata_repair_asgi import RepairMetadataMiddleware
+    app = RepairMetadataMiddleware(mcp.streamable_http_app())
+"""
+
+from ._native import DEFAULT_MAX_BODY_BYTES, Rules, __version__, drop_digests
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "RepairMetadataMiddleware", "__version__"]
+
+_HTTP = "http"
+_START = "http.response.start"
+_BODY = "http.response.body"
+_TRAILERS = "http.response.trailers"
+
+
+class RepairMetadataMiddleware:
+    """Wraps an ASGI application; repairs its discovery documents.
+
+    The options are the proxy's repair flags, with the proxy's defaults:
+
+    - ``max_body_bytes``: the largest document buffered for repair (64 KiB);
+      a larger one is streamed unchanged (``--max-body-bytes``);
+    - ``rules``: extra repairs, any of ``"revocation"``, ``"introspection"``,
+      ``"s256"`` (``--rule``);
+    - ``prepend``: put ``"none"`` first instead of last (``--prepend``);
+    - ``paths``: more exact paths that serve a discovery document, besides
+      the RFC 8414 and OpenID placements (``--path``);
+    - ``repair_no_transform``: repair documents marked
+      ``Cache-Control: no-transform`` too (``--repair-no-transform``);
+    - ``skip_signed_metadata``: leave documents with ``signed_metadata``
+      alone (``--skip-signed-metadata``).
+    """
+
+    def __init__(
+        self,
+        app,
+        *,
+        max_body_bytes=DEFAULT_MAX_BODY_BYTES,
+        rules=(),
+        prepend=False,
+        paths=(),
+        repair_no_transform=False,
+        skip_signed_metadata=False,
+    ):
+        self.app = app
+        self._rules = Rules(
+            max_body_bytes=max_body_bytes,
+            rules=list(rules),
+            prepend=prepend,
+            paths=list(paths),
+            repair_no_transform=repair_no_transform,
+            skip_signed_metadata=skip_signed_metadata,
+        )
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != _HTTP:
+            # lifespan, websocket and anything newer: not ours.
+            return await self.app(scope, receive, send)
+        raw = scope.get("raw_path")
+        # The raw path, as received, without the query; servers that give no
+        # raw path give the decoded one, which the application routes on.
+        path = raw.split(b"?", 1)[0] if raw else scope["path"].encode("utf-8", "surrogateescape")
+        planned = self._rules.plan_request(scope["method"], path, scope["headers"])
+        if planned is None:
+            return await self.app(scope, receive, send)
+        plan, headers = planned
+        # The server's scope is copied, never mutated.
+        inner = dict(scope)
+        inner["headers"] = headers
+        if plan.head:
+            inner["method"] = "GET"
+        response = _Response(self._rules, plan, send)
+        try:
+            await self.app(inner, receive, response.send)
+        except BaseException:
+            # What was read goes out, then the error: never a short document
+            # that looks complete.
+            await response.release(more_body=True)
+            raise
+        # An application that returned without finishing its body: what was
+        # read goes out, and the response stays unfinished, as it was.
+        await response.release(more_body=True)
+
+
+class _Response:
+    """One discovery response: its start held while it may be repaired."""
+
+    __slots__ = ("rules", "plan", "head", "downstream", "start", "chunks", "size", "repaired", "streaming")
+
+    def __init__(self, rules, plan, send):
+        self.rules = rules
+        self.plan = plan
+        self.head = plan.head
+        self.downstream = send
+        self.start = None  # the held http.response.start
+        self.chunks = []
+        self.size = 0
+        self.repaired = False
+        self.streaming = False
+
+    async def send(self, message):
+        kind = message["type"]
+        if self.start is None and not self.streaming:
+            if kind != _START:
+                return await self.downstream(message)
+            eligible, headers = self.rules.check_response(self.plan, message["status"], message.get("headers", ()))
+            start = dict(message)
+            start["headers"] = headers
+            if eligible:
+                self.start = start
+                return None
+            self.streaming = True
+            return await self.downstream(start)
+        if self.streaming:
+            return await self.passed(message)
+        if kind == _BODY:
+            body = message.get("body", b"")
+            more = message.get("more_body", False)
+            self.chunks.append(body)
+            self.size += len(body)
+            if self.size > self.rules.max_body_bytes:
+                # Over the limit: replay what was read, stream the rest.
+                return await self.release(more_body=more)
+            if not more:
+                return await self.finish()
+            return None
+        # Anything else while holding (pathsend, zero-copy send, ...): the
+        # document is not in our hands; send it as it is, in order.
+        await self.release(more_body=True, body_if_empty=False)
+        return await self.passed(message)
+
+    async def passed(self, message):
+        kind = message["type"]
+        if kind == _BODY and self.head:
+            # HEAD: the GET's head, no body.
+            if message.get("more_body", False):
+                return None
+            message = {"type": _BODY, "body": b"", "more_body": False}
+        elif kind == _TRAILERS and self.repaired:
+            message = dict(message)
+            message["headers"] = drop_digests(message.get("headers", ()))
+        return await self.downstream(message)
+
+    async def finish(self):
+        start, self.start = self.start, None
+        self.streaming = True
+        doc = b"".join(self.chunks)
+        self.chunks = []
+        repaired = self.rules.repair(doc, start["headers"])
+        if repaired is not None:
+            doc, start["headers"] = repaired
+            self.repaired = True
+        await self.downstream(start)
+        await self.downstream({"type": _BODY, "body": b"" if self.head else doc, "more_body": False})
+
+    async def release(self, more_body, body_if_empty=True):
+        """Sends a held start and the bytes read, unchanged; no-op otherwise."""
+        if self.start is None:
+            return
+        start, self.start = self.start, None
+        self.streaming = True
+        body = b"".join(self.chunks)
+        self.chunks = []
+        await self.downstream(start)
+        if self.head:
+            if not more_body:
+                await self.downstream({"type": _BODY, "body": b"", "more_body": False})
+        elif body or not more_body or body_if_empty:
+            await self.downstream({"type": _BODY, "body": body, "more_body": more_body})
