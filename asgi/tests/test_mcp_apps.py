@@ -1,0 +1,110 @@
+"""The middleware in front of real MCP apps (mcp 1.27.1 and 2.3.0, FastMCP
+3.3.1 and 4.2.3, from tests/interop's venvs), with the README's one line
+for each: the discovery document gains "none" and nothing else changes,
+and every other route answers byte for byte as without the middleware."""
+
+import http.client
+import os
+import sys
+
+import pytest
+from conftest import ROOT, Processes, free_port
+
+SERVERS = {
+    "mcp-1.27.1": "sdk_server.py",
+    "mcp-2.3.0": "sdk_server.py",
+    "fastmcp-3.3.1": "fastmcp_server.py",
+    "fastmcp-4.2.3": "fastmcp_server.py",
+}
+AS = "/.well-known/oauth-authorization-server"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+JSONH = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+# Every route but the document itself, with deterministic answers.
+OTHER_ROUTES = [
+    ("GET", "/.well-known/oauth-protected-resource", {}, b""),
+    ("GET", "/.well-known/oauth-protected-resource/mcp", {}, b""),
+    ("GET", "/.well-known/openid-configuration", {}, b""),
+    ("OPTIONS", AS, {"Origin": "http://example.test", "Access-Control-Request-Method": "GET"}, b""),
+    ("POST", AS, {}, b""),
+    ("GET", AS + "/../x", {}, b""),
+    ("GET", "/authorize", {}, b""),
+    ("GET", "/authorize?client_id=nobody&response_type=code&redirect_uri=http://127.0.0.1:1/cb", {}, b""),
+    ("POST", "/token", FORM, b"grant_type=authorization_code&code=x&client_id=nobody"),
+    ("POST", "/register", {"Content-Type": "application/json"}, b"{}"),
+    ("POST", "/revoke", FORM, b"token=x"),
+    ("POST", "/mcp", JSONH, b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}'),
+    ("GET", "/mcp", {}, b""),
+    ("GET", "/no-such-route", {}, b""),
+]
+
+
+def site():
+    """Where the runner installed the package for the servers' venvs."""
+    path = os.environ.get("OMR_ASGI_SITE")
+    if not path:
+        raise RuntimeError("set OMR_ASGI_SITE to a folder holding the installed package (scripts/asgi_test.sh does)")
+    return path
+
+
+def fetch(port, method, target, headers, body=b""):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, target, body=body or None, headers=headers)
+        res = conn.getresponse()
+        got = sorted((n.lower(), v) for n, v in res.getheaders() if n.lower() not in ("date", "server"))
+        return res.status, got, res.read()
+    finally:
+        conn.close()
+
+
+def start(procs, python, script, port, issuer, wrapped):
+    # One hash seed for both: Starlette lists `Allow` from a set.
+    env = {"PYTHONPATH": site(), "INTEROP_REGISTRATIONS": os.devnull, "PYTHONHASHSEED": "0"}
+    if wrapped:
+        env["INTEROP_ASGI_MIDDLEWARE"] = "1"
+    procs.start([python, script, str(port), issuer], port, env=env, stdout=sys.stderr, stderr=sys.stderr)
+
+
+@pytest.mark.parametrize("server", list(SERVERS))
+def test_the_one_line_repairs_the_document_and_changes_nothing_else(server):
+    python = os.path.join(ROOT, "target", "interop", f"venv-{server}", "bin", "python")
+    script = os.path.join(ROOT, "tests", "interop", SERVERS[server])
+    procs = Processes()
+    try:
+        bare, wrapped = free_port(), free_port()
+        issuer = f"http://127.0.0.1:{bare}"  # the same for both: same bytes
+        start(procs, python, script, bare, issuer, False)
+        start(procs, python, script, wrapped, issuer, True)
+        b, w = fetch(bare, "GET", AS, {}), fetch(wrapped, "GET", AS, {})
+        assert b[0] == w[0] == 200
+        assert b'"none"' not in b[2], "the server has the bug this test needs"
+        # The wrapped document is the bare one plus ',"none"' in the array.
+        field = b'"token_endpoint_auth_methods_supported":['
+        at = w[2].index(field)
+        end = w[2].index(b"]", at)
+        assert w[2][end - 7:end] == b',"none"' and w[2][: end - 7] + w[2][end:] == b[2]
+        length = dict(w[1])["content-length"]
+        assert length == str(len(w[2]))
+        assert [h for h in w[1] if h[0] != "content-length"] == [h for h in b[1] if h[0] != "content-length"]
+        head = fetch(wrapped, "HEAD", AS, {})
+        assert head[0] == 200 and head[2] == b"" and dict(head[1])["content-length"] == length
+        for method, target, headers, body in OTHER_ROUTES:
+            got_bare = fetch(bare, method, target, headers, body)
+            got_wrapped = fetch(wrapped, method, target, headers, body)
+            assert got_wrapped == got_bare, f"{server}: {method} {target}"
+    finally:
+        procs.stop()
+
+
+def test_a_mounted_app_under_a_wrapped_parent():
+    python = os.path.join(ROOT, "target", "interop", "venv-mcp-1.27.1", "bin", "python")
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mounted_app.py")
+    procs = Processes()
+    try:
+        port = free_port()
+        procs.start([python, script, str(port), f"http://127.0.0.1:{port}/api"], port,
+                    env={"PYTHONPATH": site()}, stdout=sys.stderr, stderr=sys.stderr)
+        status, _, body = fetch(port, "GET", "/api" + AS, {})
+        assert status == 200 and b'"client_secret_basic","none"]' in body
+    finally:
+        procs.stop()
