@@ -13,6 +13,11 @@
 #            Client + OAuth), python-sdk-2.3.0 (the Python SDK 2.3.0 client),
 #            rmcp (the Rust SDK's OAuth client, tests/interop/rmcp_client)
 #   versions: tests/interop/versions.sh, the one place they are pinned
+#   in-process: mcp-remote against mcp 1.27.1 and FastMCP 4.2.3 wrapped by
+#            the ASGI middleware (asgi/, the README's one line), a third
+#            route asserted as "through the proxy" is; INTEROP_ASGI_SITE
+#            names a folder holding the installed package (else
+#            scripts/asgi_build.sh builds one)
 #
 # Asserted, not just printed: through the proxy every client registers as a
 # public client (no secret issued or stored), logs in and calls the tool, and
@@ -96,6 +101,14 @@ else
   proxy_bin=target/debug/oauth-metadata-repair
 fi
 
+# The in-process route's servers and clients, and the middleware they load.
+inproc_servers="mcp-$MCP_1 fastmcp-$FASTMCP_4"; inproc_clients="mcp-remote"
+inproc() { [[ " $inproc_servers " == *" $1 "* ]] && { [ -z "${2:-}" ] || [[ " $inproc_clients " == *" $2 "* ]]; }; }
+asgi_site=${INTEROP_ASGI_SITE:-}
+for server in $servers; do for client in $clients; do
+  if inproc "$server" "$client" && [ -z "$asgi_site" ]; then asgi_site=$(bash scripts/asgi_build.sh); fi
+done; done
+
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -163,7 +176,7 @@ check() { # SERVER CLIENT ROUTE BASE_URL RESULT
   pair_failed=0
   method=$(field "$r" method); secret=$(field "$r" secret); login=$(field "$r" login); tool=$(field "$r" tool)
   [ -z "$(field "$r" conflict)" ] || fail "$pair: step registration: $(field "$r" conflict)"
-  if [ "$route" = "through the proxy" ]; then
+  if [ "$route" != "straight" ]; then
     local doc; doc=$("$client_py" -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
       "$base/.well-known/oauth-authorization-server" 2>/dev/null || true)
     grep -q '"none"' <<<"$doc" || fail "$pair: step route: the document on this route lists no \"none\" (is the proxy bypassed?)"
@@ -208,10 +221,19 @@ for server in $servers; do
     wait_port "$up_port"
   fi
   wait_port "$direct_port"; wait_port "$proxy_port"
+  if inproc "$server"; then # its own issuer; the middleware off when bypassing
+    inproc_port=$(free_port); inproc_reg=$cache/$server-inprocess.registrations; rm -f "$inproc_reg"
+    INTEROP_REGISTRATIONS=$inproc_reg PYTHONPATH=$asgi_site INTEROP_ASGI_MIDDLEWARE=$([ -n "${INTEROP_WITHOUT_PROXY:-}" ] || echo 1) \
+      "$py" "$script" "$inproc_port" "http://127.0.0.1:$inproc_port" >"$cache/$server-inprocess.log" 2>&1 & pids+=($!)
+    wait_port "$inproc_port"
+  fi
   for client in $clients; do
     echo "   $client" >&2
     run_pair "$server" "$client" "through the proxy" "http://127.0.0.1:$proxy_port" "$proxied_reg"
     run_pair "$server" "$client" "straight" "http://127.0.0.1:$direct_port" "$direct_reg"
+    if inproc "$server" "$client"; then
+      run_pair "$server" "$client" "in-process" "http://127.0.0.1:$inproc_port" "$inproc_reg"
+    fi
   done
   cleanup; pids=()
 done

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the ASGI middleware's extension for the tests (dev profile) with
+# the pinned maturin of target/pkg-tools (shared with scripts/wheel.sh), and
+# installs it into target/asgi-site, a folder to put on PYTHONPATH. Prints
+# that folder's absolute path; everything else goes to stderr.
+#
+#   site=$(bash scripts/asgi_build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools=target/pkg-tools
+if [ ! -f "$tools/.installed" ]; then
+  echo "== installing maturin, twine and uv into $tools" >&2
+  rm -rf "$tools"; python3 -m venv "$tools"
+  timeout 600 "$tools/bin/pip" install --quiet --disable-pip-version-check \
+    "maturin[zig]==1.16.0" "twine==7.0.0" "uv==0.13.8" >&2
+  touch "$tools/.installed"
+fi
+dev=target/asgi-dev; rm -rf "$dev"
+echo "== building the ASGI middleware's extension (dev profile)" >&2
+(cd asgi && timeout 900 "../$tools/bin/maturin" build --quiet --profile dev --locked -i python3 -o "../$dev") 2>&1 \
+  | grep -v '^\s*$' | tail -n 1 >&2
+rm -rf target/asgi-site
+"$tools/bin/pip" install --quiet --disable-pip-version-check --no-deps --target target/asgi-site "$dev"/*.whl >&2
+echo "$PWD/target/asgi-site"
