@@ -5,6 +5,7 @@
 # that folder's absolute path; everything else goes to stderr.
 #
 #   site=$(bash scripts/asgi_build.sh)
+#   site=$(ASGI_PROFILE=release bash scripts/asgi_build.sh)  # target/asgi-site-release
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=target/pkg-tools
@@ -15,10 +16,16 @@ if [ ! -f "$tools/.installed" ]; then
     "maturin[zig]==1.16.0" "twine==7.0.0" "uv==0.13.8" >&2
   touch "$tools/.installed"
 fi
-dev=target/asgi-dev; rm -rf "$dev"
-echo "== building the ASGI middleware's extension (dev profile)" >&2
-(cd asgi && timeout 900 "../$tools/bin/maturin" build --quiet --profile dev --locked -i python3 -o "../$dev") 2>&1 \
+profile=${ASGI_PROFILE:-dev}
+case $profile in
+  dev) out=target/asgi-dev; site=target/asgi-site ;;
+  release) out=target/asgi-release; site=target/asgi-site-release ;;
+  *) echo "ASGI_PROFILE is dev or release, not $profile" >&2; exit 2 ;;
+esac
+rm -rf "$out"
+echo "== building the ASGI middleware's extension ($profile profile)" >&2
+(cd asgi && timeout 900 "../$tools/bin/maturin" build --quiet --profile "$profile" --locked -i python3 -o "../$out") 2>&1 \
   | grep -v '^\s*$' | tail -n 1 >&2
-rm -rf target/asgi-site
-"$tools/bin/pip" install --quiet --disable-pip-version-check --no-deps --target target/asgi-site "$dev"/*.whl >&2
-echo "$PWD/target/asgi-site"
+rm -rf "$site"
+"$tools/bin/pip" install --quiet --disable-pip-version-check --no-deps --target "$site" "$out"/*.whl >&2
+echo "$PWD/$site"
