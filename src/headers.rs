@@ -156,7 +156,7 @@ pub(crate) fn response_head<H: HeaderList + ?Sized>(
 
 /// Why a discovery response must pass through untouched, or `Ok` when it
 /// may be buffered and repaired.
-fn check_response<H: HeaderList + ?Sized>(
+pub(crate) fn check_response<H: HeaderList + ?Sized>(
     status: u16,
     headers: &H,
     respect_no_transform: bool,

@@ -248,3 +248,70 @@ async fn the_plain_rules_and_the_layer_agree_on_every_case() {
     assert_eq!(body, MCP_SDK_FIXED.as_bytes());
     assert!(headers.contains(&(b"etag".to_vec(), format!("\"v1{suffix}\"").into_bytes())));
 }
+
+/// The iss repair: an application whose metadata names its issuer and whose
+/// `/authorize` redirects to the client, through the layer and through an
+/// adapter over `Core` (fetching the metadata on the first redirect as the
+/// ASGI middleware does).
+#[tokio::test]
+async fn the_plain_iss_repair_and_the_layer_agree() {
+    const DOC: &str = r#"{"issuer":"http://127.0.0.1:8000/","token_endpoint_auth_methods_supported":["client_secret_post"]}"#;
+    const CALLBACK: &str = "http://127.0.0.1:9/cb?code=c1&state=s1";
+    fn app(path: &str) -> (u16, Headers, &'static str) {
+        match path {
+            "/.well-known/oauth-authorization-server" => (200, pairs(&[JSON]), DOC),
+            "/authorize" => (302, pairs(&[("location", CALLBACK)]), ""),
+            _ => (404, Headers::new(), ""),
+        }
+    }
+    let layer_svc = RepairMetadataLayer::new()
+        .iss(oauth_metadata_repair::Issuer::learned())
+        .layer(service_fn(|req: Request<Full<Bytes>>| {
+            let (status, headers, body) = app(req.uri().path());
+            let mut res = Response::builder().status(status);
+            for (n, v) in headers {
+                res = res.header(n, v);
+            }
+            async move { Ok::<_, Infallible>(res.body(Full::new(Bytes::from(body))).unwrap()) }
+        }));
+    let core = RepairMetadataLayer::new()
+        .iss(oauth_metadata_repair::Issuer::learned())
+        .core();
+    // First a redirect (the issuer learned on the spot), then the document.
+    let req = Request::get("/authorize").body(Full::default()).unwrap();
+    let res = layer_svc.clone().oneshot(req).await.unwrap();
+    let layer_location = res.headers()["location"].as_bytes().to_vec();
+    let (status, mut headers, _) = app("/authorize");
+    if core.redirect(status, &mut headers) == oauth_metadata_repair::plain::Redirect::NeedIssuer {
+        let learned = core.metadata_paths().iter().any(|path| {
+            let (status, headers, body) = app(path);
+            core.learn(status, &headers, body.as_bytes())
+        });
+        if !learned {
+            core.metadata_unavailable();
+        }
+        assert_eq!(
+            core.redirect(status, &mut headers),
+            oauth_metadata_repair::plain::Redirect::Send
+        );
+    }
+    assert_eq!(headers[0].1, layer_location);
+    assert!(layer_location.ends_with(b"&iss=http%3A%2F%2F127.0.0.1%3A8000%2F"));
+    let req = Request::get("/.well-known/oauth-authorization-server")
+        .body(Full::default())
+        .unwrap();
+    let res = layer_svc.oneshot(req).await.unwrap();
+    let layer_doc = res.into_body().collect().await.unwrap().to_bytes();
+    let (_, mut headers, body) = app("/.well-known/oauth-authorization-server");
+    let plan = core
+        .plan_request(
+            "GET",
+            "/.well-known/oauth-authorization-server",
+            &mut Headers::new(),
+        )
+        .unwrap();
+    assert!(core.check_response(&plan, 200, &mut headers).is_ok());
+    let core_doc = core.repair(body.as_bytes(), &mut headers).unwrap();
+    assert_eq!(core_doc, layer_doc.to_vec());
+    assert!(core_doc.ends_with(br#""authorization_response_iss_parameter_supported":true}"#));
+}

@@ -31,7 +31,8 @@
 //! assert_eq!(res[1], (b"etag".to_vec(), format!("\"v1{}\"", core.etag_suffix()).into_bytes()));
 //! assert_eq!(res[2], (b"content-length".to_vec(), b"71".to_vec()));
 //!
-//! // 4. Trailers of a repaired body lose their digests too.
+//! // 4. Trailers of a repaired body lose their digests too (and with the
+//! //    `iss` repair on, every other response goes through Core::redirect).
 //! let mut trailers: Headers = vec![(b"content-digest".to_vec(), b"sha-256=:x:".to_vec())];
 //! oauth_metadata_repair::plain::drop_digests(&mut trailers);
 //! assert!(trailers.is_empty());
@@ -40,10 +41,15 @@
 use crate::config::Config;
 use crate::headers;
 use crate::matcher::{DiscoveryPaths, StandardPaths};
+use crate::redirect;
 use crate::repair::Skip;
 use crate::trace;
 use bytes::Bytes;
 use std::sync::Arc;
+
+mod iss;
+
+pub use iss::Redirect;
 
 /// Header pairs as a server interface hands them over (ASGI, WSGI, CGI):
 /// names and values as bytes, in order, a name possibly repeated.
@@ -286,6 +292,7 @@ impl<M> Core<M> {
         let config = &self.config;
         let doc = Bytes::copy_from_slice(doc);
         let outcome = config.last.outcome(&doc, &config.repairer);
+        redirect::learn(config, &outcome);
         let edits = match &outcome.edits {
             Ok(edits) => edits,
             Err(skip) => {
