@@ -3,10 +3,11 @@
 //! `python/oauth_metadata_repair_asgi/`. Glue only: Python values in, the
 //! library's functions called, Python values out. No rule lives here.
 
-use oauth_metadata_repair::plain::{self, Core, Headers, RequestPlan};
+use oauth_metadata_repair::plain::{self, Core, Headers, Redirect, RequestPlan};
 use oauth_metadata_repair::repair::{Placement, Rule};
 use oauth_metadata_repair::{
-    is_clean_path, DiscoveryPaths, Or, RepairMetadataLayer, StandardPaths, DEFAULT_MAX_BODY_BYTES,
+    is_clean_path, DiscoveryPaths, Issuer, Or, RepairMetadataLayer, StandardPaths,
+    DEFAULT_MAX_BODY_BYTES,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -61,6 +62,13 @@ fn rule(name: &str) -> PyResult<Rule> {
     }
 }
 
+/// The `iss` option: off, learned (`True`) or a configured issuer.
+#[derive(Debug, FromPyObject)]
+enum IssOption {
+    Flag(bool),
+    Issuer(String),
+}
+
 /// ASGI header pairs (an iterable of two-item iterables of bytes) as
 /// [`Headers`].
 fn headers_in(obj: &Bound<'_, PyAny>) -> PyResult<Headers> {
@@ -91,7 +99,8 @@ fn headers_out<'py>(py: Python<'py>, headers: &Headers) -> PyResult<Bound<'py, P
 #[pymethods]
 impl Rules {
     #[new]
-    #[pyo3(signature = (*, max_body_bytes = DEFAULT_MAX_BODY_BYTES, rules = Vec::new(), prepend = false, paths = Vec::new(), repair_no_transform = false, skip_signed_metadata = false))]
+    #[pyo3(signature = (*, max_body_bytes = DEFAULT_MAX_BODY_BYTES, rules = Vec::new(), prepend = false, paths = Vec::new(), repair_no_transform = false, skip_signed_metadata = false, iss = IssOption::Flag(false)))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         max_body_bytes: usize,
         rules: Vec<String>,
@@ -99,6 +108,7 @@ impl Rules {
         paths: Vec<String>,
         repair_no_transform: bool,
         skip_signed_metadata: bool,
+        iss: IssOption,
     ) -> PyResult<Self> {
         let mut list = vec![Rule::token_endpoint_none()];
         for name in &rules {
@@ -119,13 +129,23 @@ impl Rules {
         } else {
             Placement::Append
         };
-        let layer = RepairMetadataLayer::new()
+        let mut layer = RepairMetadataLayer::new()
             .max_body_bytes(max_body_bytes)
             .repair_no_transform(repair_no_transform)
             .skip_signed_metadata(skip_signed_metadata)
             .placement(placement)
-            .rules(list)
-            .also_paths(ExtraPaths(paths.into()));
+            .rules(list);
+        layer = match iss {
+            IssOption::Flag(false) => layer,
+            IssOption::Flag(true) => layer.iss(Issuer::learned()),
+            IssOption::Issuer(issuer) if !issuer.is_empty() => {
+                layer.iss(Issuer::configured(issuer))
+            }
+            IssOption::Issuer(_) => {
+                return Err(PyValueError::new_err("iss: an issuer is not empty"));
+            }
+        };
+        let layer = layer.also_paths(ExtraPaths(paths.into()));
         Ok(Self { core: layer.core() })
     }
 
@@ -133,6 +153,52 @@ impl Rules {
     #[getter]
     fn max_body_bytes(&self) -> usize {
         self.core.max_body_bytes()
+    }
+
+    /// True when the `iss` repair is on.
+    #[getter]
+    fn iss(&self) -> bool {
+        self.core.iss()
+    }
+
+    /// The metadata paths fetched when a redirect needs the issuer.
+    #[getter]
+    fn metadata_paths(&self) -> Vec<&'static str> {
+        self.core.metadata_paths().to_vec()
+    }
+
+    /// True when `redirect` may change a response of this status.
+    fn may_redirect(&self, status: i64) -> bool {
+        u16::try_from(status).is_ok_and(|s| self.core.may_redirect(s))
+    }
+
+    /// `None` when the issuer must be learned first (fetch
+    /// `metadata_paths` into `learn`), else the headers to send.
+    fn redirect<'py>(
+        &self,
+        py: Python<'py>,
+        status: i64,
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyList>>> {
+        let mut headers = headers_in(headers)?;
+        let status = u16::try_from(status).unwrap_or(0);
+        match self.core.redirect(status, &mut headers) {
+            Redirect::NeedIssuer => Ok(None),
+            _ => Ok(Some(headers_out(py, &headers)?)),
+        }
+    }
+
+    /// Learns from a fetched metadata response; true once the issuer is
+    /// known.
+    fn learn(&self, status: i64, headers: &Bound<'_, PyAny>, doc: &[u8]) -> PyResult<bool> {
+        let headers = headers_in(headers)?;
+        let status = u16::try_from(status).unwrap_or(0);
+        Ok(self.core.learn(status, &headers, doc))
+    }
+
+    /// No metadata path taught the issuer.
+    fn metadata_unavailable(&self) {
+        self.core.metadata_unavailable();
     }
 
     /// The suffix of the entity tags of repaired documents.

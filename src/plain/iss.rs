@@ -52,18 +52,36 @@ impl<M> Core<M> {
     /// assert_eq!(h[0].1, b"http://127.0.0.1:9/cb?code=c&state=s&iss=https%3A%2F%2Fas.example");
     /// ```
     pub fn redirect<H: HeaderList + ?Sized>(&self, status: u16, headers: &mut H) -> Redirect {
-        let Some(state) = &self.config.iss else {
+        let Some(state) = self
+            .config
+            .iss
+            .as_ref()
+            .filter(|_| self.may_redirect(status))
+        else {
             return Redirect::Send;
         };
-        if !(300..400).contains(&status) {
-            return Redirect::Send;
-        }
         let known = state.known();
         if known == Known::Unknown && location(headers).is_some_and(needs_iss) {
             return Redirect::NeedIssuer;
         }
         rewrite(headers, &known);
         Redirect::Send
+    }
+
+    /// True when [`Core::redirect`] may change a response of this status:
+    /// the `iss` repair is on and it is a redirect (3xx). A caller can skip
+    /// reading the headers of every other response.
+    ///
+    /// ```
+    /// use oauth_metadata_repair::{Issuer, RepairMetadataLayer};
+    ///
+    /// let core = RepairMetadataLayer::new().iss(Issuer::learned()).core();
+    /// assert!(core.may_redirect(302) && !core.may_redirect(200));
+    /// assert!(!RepairMetadataLayer::new().core().may_redirect(302));
+    /// ```
+    #[must_use]
+    pub fn may_redirect(&self, status: u16) -> bool {
+        self.config.iss.is_some() && (300..400).contains(&status)
     }
 
     /// Where the application's own metadata is fetched from, in order, when

@@ -35,7 +35,11 @@ class RepairMetadataMiddleware:
     - ``repair_no_transform``: repair documents marked
       ``Cache-Control: no-transform`` too (``--repair-no-transform``);
     - ``skip_signed_metadata``: leave documents with ``signed_metadata``
-      alone (``--skip-signed-metadata``).
+      alone (``--skip-signed-metadata``);
+    - ``iss``: the RFC 9207 ``iss`` repair: ``True`` learns the issuer from
+      the application's own metadata, a string configures it; redirects that
+      are authorization responses get ``iss`` and the metadata advertises
+      ``authorization_response_iss_parameter_supported`` (off by default).
     """
 
     def __init__(
@@ -48,6 +52,7 @@ class RepairMetadataMiddleware:
         paths=(),
         repair_no_transform=False,
         skip_signed_metadata=False,
+        iss=False,
     ):
         self.app = app
         self._rules = Rules(
@@ -57,7 +62,9 @@ class RepairMetadataMiddleware:
             paths=list(paths),
             repair_no_transform=repair_no_transform,
             skip_signed_metadata=skip_signed_metadata,
+            iss=iss,
         )
+        self._iss = self._rules.iss
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != _HTTP:
@@ -69,6 +76,8 @@ class RepairMetadataMiddleware:
         path = raw.split(b"?", 1)[0] if raw else scope["path"].encode("utf-8", "surrogateescape")
         planned = self._rules.plan_request(scope["method"], path, scope["headers"])
         if planned is None:
+            if self._iss:
+                return await self.app(scope, receive, _Redirects(self, scope, send).send)
             return await self.app(scope, receive, send)
         plan, headers = planned
         # The server's scope is copied, never mutated.
@@ -87,6 +96,77 @@ class RepairMetadataMiddleware:
         # An application that returned without finishing its body: what was
         # read goes out, and the response stays unfinished, as it was.
         await response.release(more_body=True)
+
+
+    async def _learn_issuer(self, scope):
+        """Fetches the application's own metadata until the issuer is known,
+        as the layer does on the first redirect that needs it."""
+        rules = self._rules
+        for path in rules.metadata_paths:
+            status, headers, body = await self._fetch(scope, path)
+            if status is not None and rules.learn(status, headers, body):
+                return
+        rules.metadata_unavailable()
+
+    async def _fetch(self, scope, path):
+        """One GET of PATH from the application: (status, headers, body), or
+        (None, ...) when it failed or its body passed the limit."""
+        host = [(n, v) for n, v in scope.get("headers", ()) if n.lower() == b"host"][:1]
+        sub = dict(scope)
+        sub.update(method="GET", path=path, raw_path=path.encode(), query_string=b"",
+                   headers=[(b"accept-encoding", b"identity")] + host)
+        got = {"status": None, "headers": (), "size": 0}
+        chunks = []
+        asked = []
+        limit = self._rules.max_body_bytes
+
+        async def receive():
+            if asked:
+                return {"type": "http.disconnect"}
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == _START:
+                got["status"], got["headers"] = message["status"], message.get("headers", ())
+            elif message["type"] == _BODY:
+                got["size"] += len(message.get("body", b""))
+                if got["size"] <= limit:
+                    chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(sub, receive, send)
+        except Exception:
+            return None, (), b""
+        if got["size"] > limit:
+            return None, (), b""
+        return got["status"], got["headers"], b"".join(chunks)
+
+
+class _Redirects:
+    """A response that is no discovery document, with the iss repair on: a
+    redirect may get ``iss`` in its ``Location``."""
+
+    __slots__ = ("middleware", "scope", "downstream", "started")
+
+    def __init__(self, middleware, scope, send):
+        self.middleware, self.scope, self.downstream = middleware, scope, send
+        self.started = False
+
+    async def send(self, message):
+        if not self.started and message["type"] == _START:
+            self.started = True
+            rules = self.middleware._rules
+            if rules.may_redirect(message["status"]):
+                headers = message.get("headers", ())
+                fixed = rules.redirect(message["status"], headers)
+                if fixed is None:
+                    await self.middleware._learn_issuer(self.scope)
+                    fixed = rules.redirect(message["status"], headers)
+                if fixed is not None:
+                    message = dict(message)
+                    message["headers"] = fixed
+        return await self.downstream(message)
 
 
 class _Response:

@@ -1,4 +1,4 @@
-from typing import Any, Awaitable, Callable, Iterable, MutableMapping
+from typing import Any, Awaitable, Callable, Iterable, MutableMapping, Union
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -21,5 +21,6 @@ class RepairMetadataMiddleware:
         paths: Iterable[str] = ...,
         repair_no_transform: bool = ...,
         skip_signed_metadata: bool = ...,
+        iss: Union[bool, str] = ...,
     ) -> None: ...
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
