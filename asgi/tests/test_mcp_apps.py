@@ -4,6 +4,8 @@ for each: the discovery document gains "none" and nothing else changes,
 and every other route answers byte for byte as without the middleware."""
 
 import http.client
+import json
+import urllib.parse
 import os
 import sys
 
@@ -106,5 +108,41 @@ def test_a_mounted_app_under_a_wrapped_parent():
                     env={"PYTHONPATH": site()}, stdout=sys.stderr, stderr=sys.stderr)
         status, _, body = fetch(port, "GET", "/api" + AS, {})
         assert status == 200 and b'"client_secret_basic","none"]' in body
+    finally:
+        procs.stop()
+
+
+@pytest.mark.parametrize("server", ["mcp-1.27.1", "mcp-2.3.0"])
+def test_iss_on_a_real_mcp_app(server):
+    """The iss option on the SDK's own authorization server: a public client
+    registers, is sent back with a code, and that redirect now names the
+    issuer, which the metadata advertises."""
+    python = os.path.join(ROOT, "target", "interop", f"venv-{server}", "bin", "python")
+    script = os.path.join(ROOT, "tests", "interop", SERVERS[server])
+    procs = Processes()
+    try:
+        port = free_port()
+        issuer = f"http://127.0.0.1:{port}"
+        env = {"PYTHONPATH": site(), "INTEROP_REGISTRATIONS": os.devnull, "INTEROP_ASGI_MIDDLEWARE": "iss"}
+        procs.start([python, script, str(port), issuer], port, env=env, stdout=sys.stderr, stderr=sys.stderr)
+        callback = "http://127.0.0.1:9/cb"
+        client = json.dumps({"redirect_uris": [callback], "token_endpoint_auth_method": "none",
+                             "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]})
+        status, _, body = fetch(port, "POST", "/register", {"Content-Type": "application/json"}, client.encode())
+        assert status == 201, body
+        client_id = json.loads(body)["client_id"]
+        query = urllib.parse.urlencode({
+            "response_type": "code", "client_id": client_id, "redirect_uri": callback, "state": "s1",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256", "scope": "user",
+        })
+        status, headers, _ = fetch(port, "GET", f"/authorize?{query}", {})
+        location = dict(headers)["location"]
+        assert status == 302 and location.startswith(callback + "?code=")
+        # The issuer as the metadata states it (mcp 1.x adds a slash, 2.x not).
+        _, _, doc = fetch(port, "GET", AS, {})
+        meta = json.loads(doc)
+        assert location.endswith("&state=s1&iss=" + urllib.parse.quote(meta["issuer"], safe=""))
+        assert meta["issuer"].rstrip("/") == issuer
+        assert meta["authorization_response_iss_parameter_supported"] is True
     finally:
         procs.stop()

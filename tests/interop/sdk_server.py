@@ -6,7 +6,8 @@ Works with mcp 1.x (FastMCP) and 2.x (MCPServer).
     python sdk_server.py PORT ISSUER_URL
 
 With INTEROP_ASGI_MIDDLEWARE=1 the app is wrapped in-process by the
-oauth-metadata-repair-asgi middleware, the README's one line for mcp 1.x/2.x.
+oauth-metadata-repair-asgi middleware, the README's one line for mcp 1.x/2.x;
+with INTEROP_ASGI_MIDDLEWARE=iss its iss repair is on too.
 """
 
 import os
@@ -50,7 +51,7 @@ def main():
     if os.environ.get("INTEROP_ASGI_MIDDLEWARE"):
         from oauth_metadata_repair_asgi import RepairMetadataMiddleware
 
-        app = RepairMetadataMiddleware(app)
+        app = RepairMetadataMiddleware(app, iss=os.environ["INTEROP_ASGI_MIDDLEWARE"] == "iss")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
