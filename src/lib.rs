@@ -78,6 +78,12 @@
 //! output is the input plus the inserted bytes, with the upstream's own
 //! separator and indentation. What `serde_json` refuses is left alone.
 //!
+//! # Other server interfaces
+//!
+//! [`plain`] gives the same rules over bytes and header pairs, for an
+//! adapter to another server interface; the ASGI middleware
+//! `oauth-metadata-repair-asgi` is one, and the layer itself calls them.
+//!
 //! # Feature flags
 //!
 //! - `tracing`: one `INFO` event per repaired document and one `DEBUG`

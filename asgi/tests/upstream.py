@@ -50,6 +50,9 @@ def documents():
     docs[f"{AS}/html"] = (200, [(b"content-type", b"text/html")], [MCP_SDK])
     docs[f"{AS}/missing"] = (404, [JSON], [b'{"error":"not_found"}'])
     docs[f"{AS}/digest"] = (200, [JSON, (b"content-digest", b"sha-256=:x=:"), (b"etag", b'W/"w1"')], [MCP_SDK])
+    # Redirects: an authorization response and another (the iss repair's).
+    docs["/authorize"] = (302, [(b"location", b"http://127.0.0.1:9/cb?code=c1&state=s1")], [b""])
+    docs["/login"] = (303, [(b"location", b"/login/form?state=s1")], [b""])
     big = MCP_SDK[:-1] + b',"pad":"' + b"x" * (70 * 1024) + b'"}'
     docs[f"{AS}/big"] = (200, [JSON, (b"content-length", str(len(big)).encode())], [big])
     docs[f"{AS}/big-streamed"] = (200, [JSON], [big[i:i + 8192] for i in range(0, len(big), 8192)])
