@@ -74,7 +74,7 @@ class RepairMetadataMiddleware:
         # The raw path, as received, without the query; servers that give no
         # raw path give the decoded one, which the application routes on.
         path = raw.split(b"?", 1)[0] if raw else scope["path"].encode("utf-8", "surrogateescape")
-        planned = self._rules.plan_request(scope["method"], path, scope["headers"])
+        planned = self._rules.plan_request(scope["method"], path, scope.get("headers", ()))
         if planned is None:
             if self._iss:
                 return await self.app(scope, receive, _Redirects(self, scope, send).send)
