@@ -302,3 +302,15 @@ def test_bad_options_are_refused_at_construction(options, message):
 def test_bad_response_headers_from_the_app_are_an_error_not_a_crash():
     with pytest.raises(TypeError):
         call(App(headers=[(b"content-type",)]))
+
+
+def test_the_apps_error_wins_over_a_failed_send_of_what_was_read():
+    async def send(message):
+        raise OSError("client gone")
+
+    async def receive():
+        return {"type": "http.request"}
+
+    app = App(chunks=[DOC[:20], DOC[20:]], raise_after=1)
+    with pytest.raises(RuntimeError, match="boom"):
+        asyncio.run(RepairMetadataMiddleware(app)(scope_for(), receive, send))

@@ -90,13 +90,15 @@ class RepairMetadataMiddleware:
             await self.app(inner, receive, response.send)
         except BaseException:
             # What was read goes out, then the error: never a short document
-            # that looks complete.
-            await response.release(more_body=True)
+            # that looks complete. A failure to send that must not hide it.
+            try:
+                await response.release(more_body=True)
+            except Exception:
+                pass
             raise
         # An application that returned without finishing its body: what was
         # read goes out, and the response stays unfinished, as it was.
         await response.release(more_body=True)
-
 
     async def _learn_issuer(self, scope):
         """Fetches the application's own metadata until the issuer is known,
