@@ -62,7 +62,8 @@ fn rule(name: &str) -> PyResult<Rule> {
     }
 }
 
-/// The `iss` option: off, learned (`True`) or a configured issuer.
+/// The `iss` option, as the proxy's: learned (`True`, the default), off
+/// (`False`, `--no-iss`) or a configured issuer (`--iss-issuer`).
 #[derive(Debug, FromPyObject)]
 enum IssOption {
     Flag(bool),
@@ -99,7 +100,7 @@ fn headers_out<'py>(py: Python<'py>, headers: &Headers) -> PyResult<Bound<'py, P
 #[pymethods]
 impl Rules {
     #[new]
-    #[pyo3(signature = (*, max_body_bytes = DEFAULT_MAX_BODY_BYTES, rules = Vec::new(), prepend = false, paths = Vec::new(), repair_no_transform = false, skip_signed_metadata = false, iss = IssOption::Flag(false)))]
+    #[pyo3(signature = (*, max_body_bytes = DEFAULT_MAX_BODY_BYTES, rules = Vec::new(), prepend = false, paths = Vec::new(), repair_no_transform = false, skip_signed_metadata = false, iss = IssOption::Flag(true)))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         max_body_bytes: usize,

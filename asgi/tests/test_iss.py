@@ -84,10 +84,11 @@ def test_other_redirects_are_left_alone(location):
     assert [s[1] for s in app.seen] == ["/authorize"]
 
 
-def test_off_by_default():
+def test_on_by_default_as_in_the_proxy_and_off_with_false():
+    assert get(RepairMetadataMiddleware(Server()), "/authorize")[0]["headers"][0] == (b"location", WITH_ISS)
     app = Server()
-    assert get(RepairMetadataMiddleware(app), "/authorize")[0]["headers"][0] == (b"location", CALLBACK)
-    assert b"authorization_response_iss_parameter_supported" not in get(RepairMetadataMiddleware(app), AS)[1]["body"]
+    assert get(RepairMetadataMiddleware(app, iss=False), "/authorize")[0]["headers"][0] == (b"location", CALLBACK)
+    assert b"authorization_response_iss_parameter_supported" not in get(RepairMetadataMiddleware(app, iss=False), AS)[1]["body"]
 
 
 def test_no_metadata_sends_the_redirect_as_it_came_and_stops_fetching():

@@ -80,11 +80,15 @@ def test_the_one_line_repairs_the_document_and_changes_nothing_else(server):
         b, w = fetch(bare, "GET", AS, {}), fetch(wrapped, "GET", AS, {})
         assert b[0] == w[0] == 200
         assert b'"none"' not in b[2], "the server has the bug this test needs"
-        # The wrapped document is the bare one plus ',"none"' in the array.
+        # The wrapped document is the bare one plus ',"none"' in the array
+        # and the iss advertisement (on by default) as its last member.
+        advertised = b',"authorization_response_iss_parameter_supported":true}'
+        assert w[2].endswith(advertised)
+        doc = w[2][: -len(advertised)] + b"}"
         field = b'"token_endpoint_auth_methods_supported":['
-        at = w[2].index(field)
-        end = w[2].index(b"]", at)
-        assert w[2][end - 7:end] == b',"none"' and w[2][: end - 7] + w[2][end:] == b[2]
+        at = doc.index(field)
+        end = doc.index(b"]", at)
+        assert doc[end - 7:end] == b',"none"' and doc[: end - 7] + doc[end:] == b[2]
         length = dict(w[1])["content-length"]
         assert length == str(len(w[2]))
         assert [h for h in w[1] if h[0] != "content-length"] == [h for h in b[1] if h[0] != "content-length"]
@@ -114,16 +118,16 @@ def test_a_mounted_app_under_a_wrapped_parent():
 
 @pytest.mark.parametrize("server", ["mcp-1.27.1", "mcp-2.3.0"])
 def test_iss_on_a_real_mcp_app(server):
-    """The iss option on the SDK's own authorization server: a public client
-    registers, is sent back with a code, and that redirect now names the
-    issuer, which the metadata advertises."""
+    """The iss repair (on by default) on the SDK's own authorization server:
+    a public client registers, is sent back with a code, and that redirect
+    now names the issuer, which the metadata advertises."""
     python = os.path.join(ROOT, "target", "interop", f"venv-{server}", "bin", "python")
     script = os.path.join(ROOT, "tests", "interop", SERVERS[server])
     procs = Processes()
     try:
         port = free_port()
         issuer = f"http://127.0.0.1:{port}"
-        env = {"PYTHONPATH": site(), "INTEROP_REGISTRATIONS": os.devnull, "INTEROP_ASGI_MIDDLEWARE": "iss"}
+        env = {"PYTHONPATH": site(), "INTEROP_REGISTRATIONS": os.devnull, "INTEROP_ASGI_MIDDLEWARE": "1"}
         procs.start([python, script, str(port), issuer], port, env=env, stdout=sys.stderr, stderr=sys.stderr)
         callback = "http://127.0.0.1:9/cb"
         client = json.dumps({"redirect_uris": [callback], "token_endpoint_auth_method": "none",

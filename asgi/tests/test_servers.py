@@ -59,9 +59,11 @@ def test_the_middleware_answers_as_the_proxy_does(server):
         cases = requests(Rules().etag_suffix)
         differing, framing = [], 0
         repaired = 0
+        answers = []
         for method, target, headers in cases:
             p = fetch(proxied, method, target, headers)
             w = fetch(wrapped, method, target, headers)
+            answers.append(w)
             if p != w:
                 if known_framing_difference(method, target, p, w):
                     framing += 1
@@ -74,6 +76,10 @@ def test_the_middleware_answers_as_the_proxy_does(server):
         # Not vacuous: documents were repaired, and the root one as expected.
         assert repaired >= 20, repaired
         status, _, body = fetch(wrapped, "GET", AS, {})
-        assert status == 200 and body == MCP_SDK.replace(b'"client_secret_basic"]', b'"client_secret_basic","none"]')
+        fixed = MCP_SDK.replace(b'"client_secret_basic"]', b'"client_secret_basic","none"]')
+        assert status == 200 and body == fixed[:-1] + b',"authorization_response_iss_parameter_supported":true}'
+        # The first redirect, before any document, learned the issuer.
+        assert cases[0][1] == "/authorize" and answers[0][0] == 302
+        assert dict(answers[0][1])[b"location"].endswith(b"&state=s1&iss=http%3A%2F%2F127.0.0.1%3A8000%2F")
     finally:
         procs.stop()

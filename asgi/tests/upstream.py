@@ -89,7 +89,10 @@ async def app(scope, receive, send):
 def requests(suffix):
     """(method, raw target, headers) for every case; `suffix` is the
     middleware's ETag suffix (the proxy's is the same: same rules)."""
-    out = []
+    # First a redirect, to fresh instances: both learn the issuer from the
+    # upstream's own metadata (later documents name other issuers, and then
+    # both stop adding iss: more than one issuer behind one repair).
+    out = [("GET", "/authorize", {}), ("GET", "/login", {})]
     for path in DOCS:
         out.append(("GET", path, {}))
         out.append(("HEAD", path, {}))

@@ -6,8 +6,7 @@ Works with mcp 1.x (FastMCP) and 2.x (MCPServer).
     python sdk_server.py PORT ISSUER_URL
 
 With INTEROP_ASGI_MIDDLEWARE=1 the app is wrapped in-process by the
-oauth-metadata-repair-asgi middleware, the README's one line for mcp 1.x/2.x;
-with INTEROP_ASGI_MIDDLEWARE=iss its iss repair is on too.
+oauth-metadata-repair-asgi middleware, the README's one line for mcp 1.x/2.x.
 """
 
 import os
@@ -51,7 +50,7 @@ def main():
     if os.environ.get("INTEROP_ASGI_MIDDLEWARE"):
         from oauth_metadata_repair_asgi import RepairMetadataMiddleware
 
-        app = RepairMetadataMiddleware(app, iss=os.environ["INTEROP_ASGI_MIDDLEWARE"] == "iss")
+        app = RepairMetadataMiddleware(app)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 

@@ -36,10 +36,11 @@ class RepairMetadataMiddleware:
       ``Cache-Control: no-transform`` too (``--repair-no-transform``);
     - ``skip_signed_metadata``: leave documents with ``signed_metadata``
       alone (``--skip-signed-metadata``);
-    - ``iss``: the RFC 9207 ``iss`` repair: ``True`` learns the issuer from
-      the application's own metadata, a string configures it; redirects that
-      are authorization responses get ``iss`` and the metadata advertises
-      ``authorization_response_iss_parameter_supported`` (off by default).
+    - ``iss``: the RFC 9207 ``iss`` repair, on as in the proxy: ``True``
+      learns the issuer from the application's own metadata, a string sets
+      it (``--iss-issuer``), ``False`` turns it off (``--no-iss``);
+      redirects that are authorization responses get ``iss`` and the
+      metadata advertises ``authorization_response_iss_parameter_supported``.
     """
 
     def __init__(
@@ -52,7 +53,7 @@ class RepairMetadataMiddleware:
         paths=(),
         repair_no_transform=False,
         skip_signed_metadata=False,
-        iss=False,
+        iss=True,
     ):
         self.app = app
         self._rules = Rules(
