@@ -5,7 +5,10 @@
 # metadata's `issuer`, and the metadata must advertise
 # authorization_response_iss_parameter_supported; straight, neither
 # (iss_probe.py registers, sends /authorize before any metadata is read,
-# then reads the metadata).
+# then reads the metadata). A third instance, in-process, is wrapped by the
+# ASGI middleware (asgi/, its defaults; INTEROP_ASGI_SITE names a folder
+# holding the installed package, else scripts/asgi_build.sh builds one) and
+# must show what the proxy shows.
 #
 #   bash tests/interop/iss.sh
 #   ISS_SERVERS="mcp-1.27.1" bash tests/interop/iss.sh   # a subset
@@ -30,6 +33,7 @@ server_py[fastmcp-$FASTMCP_4]=$(venv "fastmcp-$FASTMCP_4" "fastmcp==$FASTMCP_4")
 
 cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
 bin=target/debug/oauth-metadata-repair
+asgi_site=${INTEROP_ASGI_SITE:-$(bash scripts/asgi_build.sh)}
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -53,7 +57,7 @@ else:
         problems.append("no issuer in the metadata")
     if not s["has_code"]:
         problems.append(f"/authorize did not redirect with a code: {s['status']} {s['location']}")
-    if route == "proxied":
+    if route != "straight":
         if p["advertised"] is not True:
             problems.append(f"metadata advertises {p['advertised']!r}, not true")
         if s["iss"] != issuer:
@@ -87,15 +91,18 @@ for server in $servers; do
     RUST_LOG=info "$bin" --listen "127.0.0.1:$proxy_port" --upstream "http://127.0.0.1:$up_port" >"$cache/iss-$server-proxy.log" 2>&1 & pids+=($!)
     wait_port "$up_port"
   fi
-  wait_port "$direct_port"; wait_port "$proxy_port"
+  inproc_port=$(free_port) # the middleware off when bypassing
+  PYTHONPATH=$asgi_site INTEROP_ASGI_MIDDLEWARE=$([ -n "${ISS_WITHOUT_PROXY:-}" ] || echo 1) \
+    "$spy" "$script" "$inproc_port" "http://127.0.0.1:$inproc_port" >"$cache/iss-$server-in-process.log" 2>&1 & pids+=($!)
+  wait_port "$direct_port"; wait_port "$proxy_port"; wait_port "$inproc_port"
   ok=1
-  for route in straight proxied; do
-    port=$direct_port; [ "$route" = proxied ] && port=$proxy_port
+  for route in straight proxied in-process; do
+    port=$direct_port; [ "$route" = proxied ] && port=$proxy_port; [ "$route" = in-process ] && port=$inproc_port
     timeout 60 "$spy" "$here/iss_probe.py" "http://127.0.0.1:$port" >"$cache/iss-$server-$route.json" || true
     verdict "$route" "$cache/iss-$server-$route.json" || ok=0
   done
   if [ "$ok" = 1 ]; then
-    echo "ok   $server: through the proxy the first authorization response carries the metadata's issuer as iss and the metadata advertises it; straight, neither"
+    echo "ok   $server: through the proxy and in-process the first authorization response carries the metadata's issuer as iss and the metadata advertises it; straight, neither"
   else
     echo "FAIL $server: see above and $cache/iss-$server-*"
     failures=$((failures + 1))
