@@ -104,7 +104,6 @@ mod config;
 mod future;
 mod headers;
 pub mod iss;
-mod issuer;
 mod layer;
 mod matcher;
 pub mod plain;

@@ -4,13 +4,12 @@
 
 use crate::config::Config;
 use crate::headers::check_response;
-use crate::iss::{add_iss, needs_iss};
-use crate::issuer::Known;
+use crate::iss::{IssuerState, Redirect, METADATA_PATHS};
 use crate::plain::{text, HeaderList};
 use crate::trace;
 use bytes::{Buf, Bytes};
 use http::header::{HeaderValue, ACCEPT_ENCODING};
-use http::{Method, Request, Response, Uri};
+use http::{HeaderMap, Method, Request, Response, Uri};
 use http_body::Body;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -18,13 +17,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use tower_service::Service;
-
-/// Where a learned issuer is fetched from, in order (RFC 8414 §3, `OpenID`
-/// Connect Discovery §4): the placements of an issuer without a path.
-pub(crate) const METADATA_PATHS: [&str; 2] = [
-    "/.well-known/oauth-authorization-server",
-    "/.well-known/openid-configuration",
-];
 
 /// What a request's future needs for the `iss` repair.
 #[derive(Debug)]
@@ -45,20 +37,20 @@ pub(crate) fn start<F, B, S, R>(mut res: Response<B>, plan: IssPlan<S>) -> Start
     let Some(state) = &plan.config.iss else {
         return Start::Done(res);
     };
-    let known = state.known();
-    match (known, plan.learner) {
-        (Known::Unknown, Some(svc)) if location(res.headers()).is_some_and(needs_iss) => {
-            Start::Fetch(Box::new(Fetching {
-                held: res,
-                config: plan.config,
-                svc,
-                next: 0,
-                step: Step::Ready,
-                _request: PhantomData,
-            }))
-        }
-        (known, _) => {
-            rewrite(res.headers_mut(), &known);
+    let Some(text) = location(res.headers()) else {
+        return Start::Done(res);
+    };
+    match (state.redirect(text), plan.learner) {
+        (Redirect::Unknown, Some(svc)) => Start::Fetch(Box::new(Fetching {
+            held: res,
+            config: plan.config,
+            svc,
+            next: 0,
+            step: Step::Ready,
+            _request: PhantomData,
+        })),
+        (decision, _) => {
+            apply(res.headers_mut(), decision);
             Start::Done(res)
         }
     }
@@ -73,28 +65,24 @@ pub(crate) fn location<H: HeaderList + ?Sized>(headers: &H) -> Option<&str> {
     }
 }
 
-/// Adds `iss` to the redirect's `Location` when the issuer is known.
-pub(crate) fn rewrite<H: HeaderList + ?Sized>(headers: &mut H, known: &Known) {
-    let Some(text) = location(headers) else {
-        return;
-    };
-    let needs = needs_iss(text);
-    let reason = match known {
-        Known::Add(issuer) => match add_iss(text, issuer) {
-            None => return,
-            Some(new) => {
-                if headers.replace("location", &new) {
-                    trace::iss_added(issuer);
-                    return;
-                }
-                "the rewritten location is not a header value"
+/// Puts a rewritten `Location` in place.
+pub(crate) fn apply<H: HeaderList + ?Sized>(headers: &mut H, decision: Redirect) {
+    match decision {
+        // `add_iss` keeps visible ASCII and adds percent-encoded bytes only.
+        Redirect::Added(new) => {
+            if !headers.replace("location", &new) {
+                trace::iss_not_added("the rewritten location is not a header value");
             }
-        },
-        Known::Leave(reason) => reason,
-        Known::Unknown => "the issuer is not known",
-    };
-    if needs {
-        trace::iss_not_added(reason);
+        }
+        Redirect::Unknown => trace::iss_not_added("the issuer could not be fetched"),
+        _ => {}
+    }
+}
+
+/// The held redirect, decided by what `state` knows now.
+fn decide(headers: &mut HeaderMap, state: &IssuerState) {
+    if let Some(decision) = location(headers).map(|text| state.redirect(text)) {
+        apply(headers, decision);
     }
 }
 
@@ -128,7 +116,7 @@ where
             mut held, config, ..
         } = self;
         if let Some(state) = &config.iss {
-            rewrite(held.headers_mut(), &state.known());
+            decide(held.headers_mut(), state);
         }
         held
     }

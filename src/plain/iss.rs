@@ -3,9 +3,8 @@
 
 use super::{Core, HeaderList};
 use crate::headers::check_response;
-use crate::iss::needs_iss;
-use crate::issuer::Known;
-use crate::redirect::{self, location, rewrite, METADATA_PATHS};
+use crate::iss::{Redirect as Decision, METADATA_PATHS};
+use crate::redirect::{self, apply, location};
 use bytes::Bytes;
 
 /// What [`Core::redirect`] decided for a response.
@@ -60,12 +59,16 @@ impl<M> Core<M> {
         else {
             return Redirect::Send;
         };
-        let known = state.known();
-        if known == Known::Unknown && location(headers).is_some_and(needs_iss) {
-            return Redirect::NeedIssuer;
+        let Some(text) = location(headers) else {
+            return Redirect::Send;
+        };
+        match state.redirect(text) {
+            Decision::Unknown => Redirect::NeedIssuer,
+            decision => {
+                apply(headers, decision);
+                Redirect::Send
+            }
         }
-        rewrite(headers, &known);
-        Redirect::Send
     }
 
     /// True when [`Core::redirect`] may change a response of this status:
