@@ -69,10 +69,8 @@ pub(crate) fn location<H: HeaderList + ?Sized>(headers: &H) -> Option<&str> {
 pub(crate) fn apply<H: HeaderList + ?Sized>(headers: &mut H, decision: Redirect) {
     match decision {
         // `add_iss` keeps visible ASCII and adds percent-encoded bytes only.
-        Redirect::Added(new) => {
-            if !headers.replace("location", &new) {
-                trace::iss_not_added("the rewritten location is not a header value");
-            }
+        Redirect::Added(new) if !headers.replace("location", &new) => {
+            trace::iss_not_added("the rewritten location is not a header value");
         }
         Redirect::Unknown => trace::iss_not_added("the issuer could not be fetched"),
         _ => {}
