@@ -95,9 +95,9 @@ fn assert_documented_shape(r: &Value) {
             keys(f),
             ["clients", "evidence", "group", "id", "remedy", "severity", "spec", "summary"]
         );
-        assert!(["mcp", "discovery", "resource", "server", "probe"]
+        assert!(["mcp", "discovery", "resource", "server", "probe", "login"]
             .contains(&f["group"].as_str().unwrap()));
-        assert!(["pass", "warn", "fail"].contains(&f["severity"].as_str().unwrap()));
+        assert!(["pass", "info", "warn", "fail"].contains(&f["severity"].as_str().unwrap()));
         for k in ["id", "summary", "spec", "remedy"] {
             assert!(f[k].is_string(), "{k}");
         }
@@ -110,7 +110,7 @@ fn assert_documented_shape(r: &Value) {
         for c in f["clients"].as_array().unwrap() {
             assert_eq!(keys(c), ["client", "message"]);
         }
-        if f["severity"] == "pass" {
+        if f["severity"] == "pass" || f["severity"] == "info" {
             assert!(f["clients"].as_array().unwrap().is_empty() && f["remedy"] == "");
         }
     }
@@ -144,7 +144,14 @@ fn assert_documented_shape(r: &Value) {
     let s = &r["summary"];
     assert_eq!(
         keys(s),
-        ["clients_failing", "exit_status", "fail", "pass", "warn"]
+        [
+            "clients_failing",
+            "exit_status",
+            "fail",
+            "info",
+            "pass",
+            "warn"
+        ]
     );
     let fails = r["findings"]
         .as_array()

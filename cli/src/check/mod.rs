@@ -68,7 +68,7 @@ pub fn target(args: &CheckArgs) -> Result<Target, Stop> {
 pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
     let target = target(args)?;
     let repair = args.repair.repair()?;
-    let tls = crate::proxy::tls::client_config(args.upstream_ca.as_deref()).map_err(Stop)?;
+    let tls = crate::tls_client::client_config(args.upstream_ca.as_deref()).map_err(Stop)?;
     let mut client = client::Client::new(tls, Duration::from_secs(args.timeout.max(1)));
     let found = discovery::discover(&mut client, target)
         .await
@@ -77,21 +77,23 @@ pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
     all.extend(findings::resource::findings(&found));
     all.extend(findings::server::findings(&found));
     all.extend(findings::answers::findings(&found));
-    let mut registered = false;
-    if args.register {
-        if let Some(doc) = &found.server {
-            let probed = probe::probe(&mut client, doc).await;
-            registered = probed
-                .iter()
-                .any(|f| f.id == "probe.registration" && f.summary.starts_with("registered"));
-            all.extend(probed);
-        }
+    let mut probed = probe::Probed::default();
+    match (&found.server, args.register) {
+        (Some(doc), true) => probed = probe::probe(&mut client, doc).await,
+        (None, _) => probed.findings = vec![probe::not_probed("no authorization-server metadata")],
+        (Some(_), false) => probed.findings = vec![probe::not_probed("--register not given")],
     }
-    all.sort_by_key(|f| f.group);
+    let registered = probed.registered;
+    all.append(&mut probed.findings);
     let preview = match &found.server {
         Some(doc) => Some(preview::preview(doc, &repair).await),
         None => None,
     };
+    if probed.registered {
+        let repaired = preview.as_ref().is_some_and(|p| p.repaired);
+        all.push(client_secret(probed.secret, repaired));
+    }
+    all.sort_by_key(|f| f.group);
     Ok(assemble(
         args,
         &found,
@@ -100,6 +102,26 @@ pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
         registered,
         client.log().to_vec(),
     ))
+}
+
+/// `probe.client-secret`: a server that hands out secrets at registration,
+/// and a repair that would list "none" to clients that then drop them.
+fn client_secret(secret: bool, repaired: bool) -> findings::Finding {
+    use findings::Finding;
+    match (secret, repaired) {
+        (false, _) => Finding::pass(
+            "probe.client-secret",
+            "registration handed out no client secret",
+        ),
+        (true, true) => Finding::warn(
+            "probe.client-secret",
+            "registration hands out a client secret, and the repair would list \"none\": a client that uses \"none\" whenever it is listed stops sending its secret and gets invalid_client",
+        ),
+        (true, false) => Finding::info(
+            "probe.client-secret",
+            "registration hands out a client secret; the repair changes nothing that a confidential client reads",
+        ),
+    }
 }
 
 fn assemble(

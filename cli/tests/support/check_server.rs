@@ -47,8 +47,19 @@ pub struct Defects {
     pub null_member: bool,
     /// Endpoints on plain http at a non-loopback host.
     pub plain_http: bool,
-    /// `authorization_response_iss_parameter_supported: true`.
-    pub iss_parameter: bool,
+    /// No `authorization_response_iss_parameter_supported` and no `iss` on
+    /// the redirect (the `mcp` SDK's server).
+    pub no_iss_parameter: bool,
+    /// The metadata is served as `text/plain`.
+    pub text_plain_metadata: bool,
+    /// No `token_endpoint` in the metadata.
+    pub no_token_endpoint: bool,
+    /// No `authorization_endpoint` in the metadata.
+    pub no_authorization_endpoint: bool,
+    /// Registration answers with a client secret (a confidential client).
+    pub registration_secret: bool,
+    /// No registration endpoint; client ID metadata documents instead.
+    pub cimd_only: bool,
     /// The token endpoint answers `invalid_client` to a public client.
     pub refuses_public_clients: bool,
     /// Registration refuses `token_endpoint_auth_method: "none"`.
@@ -209,13 +220,23 @@ fn generated(s: &Site) -> Value {
         "token_endpoint_auth_methods_supported": if d.no_none { json!(["client_secret_post", "client_secret_basic"]) } else { json!(["client_secret_post", "client_secret_basic", "none"]) },
         "code_challenge_methods_supported": if d.no_s256 { json!(["plain"]) } else { json!(["S256"]) },
     });
-    if d.no_registration {
-        doc.as_object_mut().unwrap().remove("registration_endpoint");
+    let members = doc.as_object_mut().unwrap();
+    if d.no_registration || d.cimd_only {
+        members.remove("registration_endpoint");
+    }
+    if d.cimd_only {
+        members.insert("client_id_metadata_document_supported".into(), true.into());
+    }
+    if d.no_token_endpoint {
+        members.remove("token_endpoint");
+    }
+    if d.no_authorization_endpoint {
+        members.remove("authorization_endpoint");
     }
     if d.null_member {
         doc["service_documentation"] = Value::Null;
     }
-    if d.iss_parameter {
+    if !d.no_iss_parameter {
         doc["authorization_response_iss_parameter_supported"] = Value::Bool(true);
     }
     if d.signed_metadata {
@@ -258,6 +279,12 @@ fn document_at(path: &str, s: &Site) -> Response {
             generated(s).to_string(),
         )
             .into_response(),
+        None if s.defects.text_plain_metadata => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain")],
+            generated(s).to_string(),
+        )
+            .into_response(),
         None => json_response(StatusCode::OK, generated(s).to_string()),
     }
 }
@@ -268,7 +295,11 @@ async fn register(State(s): State<Site>, body: String) -> Response {
         let e = r#"{"error":"invalid_client_metadata","error_description":"public clients are not allowed"}"#;
         return json_response(StatusCode::BAD_REQUEST, e.into());
     }
-    let client = json!({"client_id": "test-client-1", "token_endpoint_auth_method": "none", "redirect_uris": asked["redirect_uris"]});
+    let mut client = json!({"client_id": "test-client-1", "token_endpoint_auth_method": "none", "redirect_uris": asked["redirect_uris"]});
+    if s.defects.registration_secret {
+        client["token_endpoint_auth_method"] = "client_secret_basic".into();
+        client["client_secret"] = "test-secret".into();
+    }
     json_response(StatusCode::CREATED, client.to_string())
 }
 

@@ -1,11 +1,11 @@
 //! Findings about every well-known answer and document: JSON or a clean
-//! 4xx, and no `null` members.
+//! 4xx, no `null` members, and served as `application/json`.
 
 use super::{Evidence, Finding};
 use crate::check::client::{Answer, MAX_BODY_BYTES};
 use crate::check::discovery::{Discovery, Doc, Fetched};
 
-/// `wellknown.json` and `metadata.no-null`.
+/// `wellknown.json`, `metadata.no-null` and `metadata.content-type`.
 #[must_use]
 pub fn findings(d: &Discovery) -> Vec<Finding> {
     let tries = d.resource_tries.iter().chain(&d.server_tries);
@@ -31,11 +31,40 @@ pub fn findings(d: &Discovery) -> Vec<Finding> {
             format!("null members: {}", names.join(", "))
         },
     );
-    vec![json, null]
+    vec![json, null, content_type(d)]
 }
 
-/// A pass saying `passed` when nothing is wrong, else a fail with the
-/// evidence, saying what `failed` makes of it.
+/// `metadata.content-type`: each document found is `application/json`.
+fn content_type(d: &Discovery) -> Finding {
+    let docs = d.resource.iter().chain(&d.server);
+    let wrong: Vec<Evidence> = docs
+        .filter_map(|doc| {
+            let media = doc.answer.media_type();
+            (media.as_deref() != Some("application/json")).then(|| {
+                Evidence::member(
+                    doc.url.as_str(),
+                    "Content-Type",
+                    Some(media.unwrap_or_else(|| "(none)".to_owned())),
+                )
+            })
+        })
+        .collect();
+    verdict(
+        "metadata.content-type",
+        wrong,
+        "every document is application/json".into(),
+        |wrong| {
+            let urls: Vec<&str> = wrong.iter().map(|e| e.url.as_str()).collect();
+            format!(
+                "not application/json: {} (the clients read it anyway; the conformance suite fails it)",
+                urls.join(", ")
+            )
+        },
+    )
+}
+
+/// A pass saying `passed` when nothing is wrong, else a fail (a warn for
+/// `metadata.content-type`) with the evidence, saying what `failed` makes of it.
 fn verdict(
     id: &'static str,
     wrong: Vec<Evidence>,
@@ -45,7 +74,12 @@ fn verdict(
     if wrong.is_empty() {
         return Finding::pass(id, passed);
     }
-    let mut f = Finding::fail(id, failed(&wrong));
+    // No client whose source was read refuses another type; the suite does.
+    let mut f = if id == "metadata.content-type" {
+        Finding::warn(id, failed(&wrong))
+    } else {
+        Finding::fail(id, failed(&wrong))
+    };
     f.evidence = wrong;
     f
 }

@@ -33,6 +33,28 @@ pub const TS_SDK: &str = "TypeScript SDK clients (Claude Code, Cursor, mcp-remot
 /// Clients that follow the MCP authorization spec 2025-11-25 to the letter.
 pub const STRICT: &str = "strict clients (MCP spec 2025-11-25)";
 
+/// The official MCP conformance suite (`@modelcontextprotocol/conformance`),
+/// whose authorization scenarios play a client.
+pub const SUITE: &str = "MCP conformance suite";
+/// Clients that follow the MCP authorization spec 2026-07-28 (RFC 9207 `iss`).
+pub const CLIENTS_2026: &str = "MCP 2026-07-28 clients";
+/// What Gemini CLI prints when an authorization response has no `iss`.
+pub const GEMINI_NO_ISS: Hurt = hurt(
+    "Gemini CLI",
+    "OAuth callback rejected: Missing required \"iss\" parameter when an expected issuer is configured. Possible IdP mix-up attack (RFC 9207).",
+);
+/// Qwen Code, a Gemini CLI fork with the same check.
+pub const QWEN_NO_ISS: Hurt = hurt(
+    "Qwen Code",
+    "OAuth callback rejected: Missing required \"iss\" parameter when an expected issuer is configured. Possible IdP mix-up attack (RFC 9207).",
+);
+/// The seed's message: the TypeScript SDK after `invalid_client` at the
+/// code exchange.
+pub const SEED_MESSAGE: Hurt = hurt(
+    TS_SDK,
+    "Existing OAuth client information is required when exchanging an authorization code (auth() drops the client on invalid_client and retries with the same code)",
+);
+
 /// VS Code's exact `resource` comparison.
 pub const VS_CODE_RESOURCE: Hurt = hurt(
     "VS Code",
@@ -111,6 +133,14 @@ pub const ENTRIES: &[Entry] = &[
         remedy: "omit members that have no value instead of sending null (no rewrite in this proxy removes them)",
     },
     Entry {
+        id: "metadata.content-type",
+        group: Group::Discovery,
+        title: "metadata is served as application/json",
+        spec: "RFC 8414 §3.2; RFC 9728 §3.2 (Content-Type: application/json)",
+        clients: &[hurt(SUITE, "fails the metadata check: the Content-Type is not application/json")],
+        remedy: "serve discovery documents with Content-Type: application/json",
+    },
+    Entry {
         id: "resource.metadata",
         group: Group::Resource,
         title: "protected-resource metadata is served",
@@ -162,6 +192,19 @@ pub const ENTRIES: &[Entry] = &[
             "Issuer mismatch in metadata: expected \"…\", received \"…\"",
         )],
         remedy: "make issuer and authorization_servers[0] the same string, byte for byte (the MCP Python SDK 1.x adds a trailing slash to issuer: list it the same way in authorization_servers, or set issuer_url without a path); no proxy rewrite changes issuer",
+    },
+    Entry {
+        id: "server.endpoints",
+        group: Group::Server,
+        title: "authorization_endpoint and token_endpoint are absolute URLs",
+        spec: "RFC 8414 §2 (authorization_endpoint and token_endpoint REQUIRED for the code grant); OAuth 2.1 §3",
+        clients: &[
+            hurt(TS_SDK, "Invalid input: expected string, received undefined (the SDK's zod schema rejects the whole document)"),
+            hurt("Python SDK", "validation error for OAuthMetadata: Field required"),
+            hurt(SUITE, "fails the authorization-server metadata check"),
+            hurt(STRICT, "no endpoint to send the user or the code to"),
+        ],
+        remedy: "list authorization_endpoint and token_endpoint as absolute https URLs (no rewrite in this proxy adds them)",
     },
     Entry {
         id: "server.token-auth-none",
@@ -220,13 +263,10 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         id: "server.iss-parameter",
         group: Group::Server,
-        title: "authorization_response_iss_parameter_supported and clients that drop iss",
-        spec: "RFC 9207 §2.4; RFC 8414 §2",
-        clients: &[hurt(
-            TS_SDK,
-            "Issuer mismatch in authorization_response: expected \"…\", received undefined (when the app's redirect handler passes only code, not iss, to auth())",
-        )],
-        remedy: "keep it only if every client you serve passes iss through; otherwise remove the member until they do",
+        title: "authorization_response_iss_parameter_supported is true (RFC 9207 iss on authorization responses)",
+        spec: "RFC 9207 §2.4 and §3; MCP authorization 2026-07-28 (SEP-2468)",
+        clients: &[GEMINI_NO_ISS, QWEN_NO_ISS],
+        remedy: "send iss=<the metadata's issuer> on every authorization response and advertise authorization_response_iss_parameter_supported: true (the proxy's iss repair does both)",
     },
     Entry {
         id: "probe.registration",
@@ -240,6 +280,17 @@ pub const ENTRIES: &[Entry] = &[
         remedy: "accept registrations with token_endpoint_auth_method none (PKCE public clients), and answer them without a client secret",
     },
     Entry {
+        id: "probe.client-secret",
+        group: Group::Probe,
+        title: "registration hands out no client secret where the repair lists \"none\"",
+        spec: "RFC 7591 §3.2.1; RFC 8414 §2",
+        clients: &[hurt(
+            SUITE,
+            "its client uses \"none\" whenever it is listed, even when it holds a secret: the token endpoint answers 401 invalid_client",
+        )],
+        remedy: "let the token endpoint accept the public clients it registers; a server that only takes confidential clients gains nothing from listing \"none\"",
+    },
+    Entry {
         id: "probe.public-client",
         group: Group::Probe,
         title: "the token endpoint accepts a public client (client_id and PKCE verifier, no secret)",
@@ -249,6 +300,102 @@ pub const ENTRIES: &[Entry] = &[
             hurt("VS Code", "the token request fails with invalid_client"),
         ],
         remedy: "no rewrite can help: the server itself must accept public clients (token_endpoint_auth_method none with PKCE)",
+    },
+    Entry {
+        id: "login.registration",
+        group: Group::Login,
+        title: "a native public client registers (token_endpoint_auth_method none, application_type native)",
+        spec: "RFC 7591 §2, §3.2.1; MCP authorization 2026-07-28 (SEP-837: application_type native)",
+        clients: &[
+            hurt("Claude Code", "Dynamic Client Registration rejected (HTTP …): …"),
+            hurt(TS_SDK, "Dynamic Client Registration rejected (HTTP …): …"),
+        ],
+        remedy: "accept registrations with token_endpoint_auth_method none and application_type native, and a loopback redirect URI on any port (RFC 8252 §7.3)",
+    },
+    Entry {
+        id: "login.authorization",
+        group: Group::Login,
+        title: "the browser step redirects back with a code and the same state",
+        spec: "RFC 6749 §4.1.2 and §4.1.2.1; OAuth 2.1 §4.1.2; RFC 8252 §7.3 (loopback redirect, any port)",
+        clients: &[
+            hurt(STRICT, "the authorization response is refused (state mismatch) or reports the server's error"),
+            hurt(TS_SDK, "the callback server reports the error and the login stops"),
+        ],
+        remedy: "redirect to the registered loopback redirect URI with code and the client's state unchanged",
+    },
+    Entry {
+        id: "login.iss",
+        group: Group::Login,
+        title: "the authorization response's iss (RFC 9207) is the issuer",
+        spec: "RFC 9207 §2 and §2.4; MCP authorization 2026-07-28 (SEP-2468)",
+        clients: &[
+            hurt(CLIENTS_2026, "reject an authorization response whose iss is absent while the metadata advertises it, or is not the issuer (mix-up defence)"),
+            GEMINI_NO_ISS,
+            QWEN_NO_ISS,
+            hurt(SUITE, "fails the authorization response check"),
+        ],
+        remedy: "send iss equal to the metadata's issuer, byte for byte, on every authorization response (the proxy's iss repair adds it)",
+    },
+    Entry {
+        id: "login.token-exchange",
+        group: Group::Login,
+        title: "the code is exchanged with client_id and the PKCE verifier, no secret",
+        spec: "OAuth 2.1 §4.1.3; RFC 7636 §4.5; RFC 6749 §5.2",
+        clients: &[SEED_MESSAGE, hurt("VS Code", "the token request fails with the server's error")],
+        remedy: "the server itself must accept public clients at the token endpoint (token_endpoint_auth_method none with PKCE); no rewrite can help",
+    },
+    Entry {
+        id: "login.token-response",
+        group: Group::Login,
+        title: "the token response is 200 JSON with an access_token",
+        spec: "RFC 6749 §5.1; OAuth 2.1 §3.2.3",
+        clients: &[
+            hurt(TS_SDK, "Token exchange failed: HTTP … (or the zod schema refuses the response)"),
+            hurt(STRICT, "no access token"),
+        ],
+        remedy: "answer a good token request with 200, Content-Type: application/json and an access_token member",
+    },
+    Entry {
+        id: "login.token-type",
+        group: Group::Login,
+        title: "token_type is Bearer",
+        spec: "RFC 6749 §5.1 (token_type REQUIRED); RFC 6750 §4",
+        clients: &[
+            hurt(TS_SDK, "Invalid input: expected string, received undefined (token_type)"),
+            hurt("Python SDK", "validation error for OAuthToken: token_type"),
+            hurt(SUITE, "fails the token response check"),
+        ],
+        remedy: "send \"token_type\": \"Bearer\" in the token response",
+    },
+    Entry {
+        id: "login.token-no-store",
+        group: Group::Login,
+        title: "the token response carries Cache-Control: no-store",
+        spec: "RFC 6749 §5.1 (MUST include Cache-Control: no-store); OAuth 2.1 §3.2.3",
+        clients: &[
+            hurt(SUITE, "fails the token response check"),
+            hurt(STRICT, "a cache between client and server may keep the token"),
+        ],
+        remedy: "send Cache-Control: no-store on every token response",
+    },
+    Entry {
+        id: "login.mcp-request",
+        group: Group::Login,
+        title: "the MCP endpoint accepts the token (initialize and tools/list)",
+        spec: "MCP authorization 2025-11-25 §Token Audience Binding and Validation; RFC 8707 §2; RFC 6750 §3.1",
+        clients: &[
+            hurt(STRICT, "401 or 403 after a login: the client logs in again and again"),
+            hurt(TS_SDK, "Unauthorized after a successful login (a login loop)"),
+        ],
+        remedy: "issue the token for the resource the client asked for (RFC 8707 resource = the MCP URL) and accept that audience at the MCP endpoint",
+    },
+    Entry {
+        id: "login.discover",
+        group: Group::Login,
+        title: "server/discover answers with the token (MCP 2026-07-28)",
+        spec: "MCP 2026-07-28 server/discover",
+        clients: &[hurt(CLIENTS_2026, "cannot discover the server's capabilities")],
+        remedy: "answer server/discover when the server speaks MCP 2026-07-28",
     },
 ];
 

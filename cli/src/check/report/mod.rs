@@ -80,6 +80,8 @@ pub struct Issuer {
 pub struct Summary {
     /// PASS findings.
     pub pass: usize,
+    /// INFO findings.
+    pub info: usize,
     /// WARN findings.
     pub warn: usize,
     /// FAIL findings.
@@ -106,6 +108,7 @@ impl Summary {
         let fail = count(Severity::Fail);
         Self {
             pass: count(Severity::Pass),
+            info: count(Severity::Info),
             warn: count(Severity::Warn),
             fail,
             clients_failing: clients,
