@@ -241,6 +241,8 @@ async fn without_register_nothing_is_written_to_the_server() {
     assert_eq!(probes[0].id, "probe.public-client");
     assert_eq!(probes[0].severity, Severity::Info);
     assert_eq!(probes[0].summary, "not probed: --register not given");
+    assert!(r.findings.iter().all(|f| !f.id.starts_with("login.")));
+    assert!(!r.logged_in);
     let posts: Vec<&str> = r
         .requests
         .iter()

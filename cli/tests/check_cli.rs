@@ -74,6 +74,7 @@ fn assert_documented_shape(r: &Value) {
         [
             "authorization_server",
             "findings",
+            "logged_in",
             "mode",
             "registered_client",
             "repair",
@@ -86,7 +87,7 @@ fn assert_documented_shape(r: &Value) {
     assert_eq!(r["schema"], "oauth-metadata-repair/check/1");
     assert!(r["target"].is_string());
     assert!(r["mode"] == "mcp" || r["mode"] == "issuer");
-    assert!(r["registered_client"].is_boolean());
+    assert!(r["registered_client"].is_boolean() && r["logged_in"].is_boolean());
     if !r["authorization_server"].is_null() {
         assert_eq!(keys(&r["authorization_server"]), ["from", "identifier"]);
     }
@@ -410,4 +411,54 @@ async fn the_proxys_repair_settings_in_the_environment_reach_the_preview() {
     let out = run_with(&["check", &url], &[("OMR_PATHS", "no-slash")]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--path \"no-slash\": a path starts with /"));
+}
+
+/// The interop tests' headless browser: it follows the redirect back.
+fn browser() -> String {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/interop/browser.py");
+    format!("python3 {script}")
+}
+
+#[tokio::test]
+async fn login_reports_in_the_documented_shape_and_never_shows_the_token() {
+    let good = serve(Defects::default()).await;
+    let url = format!("http://{good}/mcp");
+    let b = browser();
+    for format in ["--json", "--color=never"] {
+        let out = run(&["check", format, "--login", "--browser", &b, &url]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        // The test server's tokens are "test-token-N"; its codes "code-N".
+        assert!(!stdout.contains("test-token") && !stderr.contains("test-token"));
+        assert!(!stdout.contains("code-1") && !stderr.contains("code-1"));
+        if format == "--json" {
+            let r: Value = serde_json::from_str(&stdout).unwrap();
+            assert_documented_shape(&r);
+            assert_eq!(r["logged_in"], true);
+            assert_eq!(r["registered_client"], true);
+        } else {
+            assert!(stdout.contains("Note: --login logged in;"), "{stdout}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_login_that_never_comes_back_exits_2_with_one_line() {
+    let addr = serve(Defects {
+        never_redirects: true,
+        ..Defects::default()
+    })
+    .await;
+    let url = format!("http://{addr}/mcp");
+    let b = browser();
+    let args = [
+        "check",
+        "--login",
+        "--login-timeout",
+        "1",
+        "--browser",
+        &b,
+        &url,
+    ];
+    stops(&args, "no redirect came back to http://127.0.0.1:").await;
 }

@@ -3,7 +3,7 @@
 //!
 //! [`discovery`] fetches what clients fetch through a bounded [`client`];
 //! [`findings`] turns it into findings with stable ids; [`probe`] is the
-//! opt-in `--register` probe; [`preview`] serves the authorization-server
+//! opt-in `--register` probe; [`login`] the opt-in `--login`; [`preview`] serves the authorization-server
 //! document again through the library's layer, configured from the proxy's
 //! repair [`flags`]; [`report`](mod@report) renders text or JSON.
 
@@ -13,6 +13,7 @@ pub mod client;
 pub mod discovery;
 pub mod findings;
 pub mod flags;
+pub mod login;
 pub mod preview;
 pub mod probe;
 pub mod report;
@@ -83,15 +84,28 @@ pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
         (None, _) => probed.findings = vec![probe::not_probed("no authorization-server metadata")],
         (Some(_), false) => probed.findings = vec![probe::not_probed("--register not given")],
     }
-    let registered = probed.registered;
+    let mut registered = probed.registered;
+    let mut secret = probed.secret;
     all.append(&mut probed.findings);
+    let mut logged_in = false;
+    if args.login {
+        let opts = login::Options {
+            browser: args.browser.clone(),
+            wait: Duration::from_secs(args.login_timeout.max(1)),
+        };
+        let mut done = login::login(&mut client, &found, &opts).await?;
+        registered |= done.registered;
+        secret |= done.secret;
+        logged_in = done.logged_in;
+        all.append(&mut done.findings);
+    }
     let preview = match &found.server {
         Some(doc) => Some(preview::preview(doc, &repair).await),
         None => None,
     };
-    if probed.registered {
+    if registered {
         let repaired = preview.as_ref().is_some_and(|p| p.repaired);
-        all.push(client_secret(probed.secret, repaired));
+        all.push(client_secret(secret, repaired));
     }
     all.sort_by_key(|f| f.group);
     Ok(assemble(
@@ -99,7 +113,7 @@ pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
         &found,
         all,
         preview,
-        registered,
+        (registered, logged_in),
         client.log().to_vec(),
     ))
 }
@@ -129,7 +143,7 @@ fn assemble(
     found: &Discovery,
     findings: Vec<findings::Finding>,
     repair: Option<preview::Preview>,
-    registered_client: bool,
+    (registered_client, logged_in): (bool, bool),
     requests: Vec<client::Exchange>,
 ) -> Report {
     let (target, mode) = match &found.target {
@@ -148,6 +162,7 @@ fn assemble(
         findings,
         repair,
         registered_client,
+        logged_in,
         requests,
     }
 }

@@ -3,13 +3,16 @@
 //! that only the repair preview sees, and a mode that serves a real
 //! discovery document from `tests/data/discovery`.
 
-use axum::extract::State;
+use super::check_grant::{mcp_request, Grants};
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// One switch per defect; the default is a server every client logs in to.
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,6 +63,22 @@ pub struct Defects {
     pub registration_secret: bool,
     /// No registration endpoint; client ID metadata documents instead.
     pub cimd_only: bool,
+    /// `--login`: the authorization endpoint shows a page and never
+    /// redirects back.
+    pub never_redirects: bool,
+    /// `--login`: the authorization endpoint answers `error=access_denied`.
+    pub authorize_error: bool,
+    /// `--login`: `iss` is advertised but the redirect has none.
+    pub iss_not_sent: bool,
+    /// `--login`: the redirect's `iss` is not the issuer.
+    pub wrong_iss: bool,
+    /// `--login`: the token response has no `token_type`.
+    pub no_token_type: bool,
+    /// `--login`: the token response has no `Cache-Control: no-store`.
+    pub no_no_store: bool,
+    /// `--login`: the MCP endpoint refuses the tokens handed out (they are
+    /// for another audience).
+    pub wrong_audience: bool,
     /// The token endpoint answers `invalid_client` to a public client.
     pub refuses_public_clients: bool,
     /// Registration refuses `token_endpoint_auth_method: "none"`.
@@ -92,6 +111,8 @@ struct Site {
     defects: Defects,
     /// A real document served instead of the generated one, and its path.
     document: Option<(&'static str, &'static str)>,
+    /// Codes and tokens handed out.
+    grants: Arc<Grants>,
 }
 
 /// Serves a server with `defects` on loopback; its MCP endpoint is
@@ -112,6 +133,7 @@ async fn start(defects: Defects, document: Option<(&'static str, &'static str)>)
         base: format!("http://{addr}"),
         defects,
         document,
+        grants: Arc::default(),
     };
     let app = Router::new()
         .route("/mcp", post(mcp))
@@ -132,6 +154,7 @@ async fn start(defects: Defects, document: Option<(&'static str, &'static str)>)
         .route("/login", get(login))
         .route("/register", post(register))
         .route("/token", post(token))
+        .route("/authorize", get(authorize))
         .with_state(site);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
@@ -141,7 +164,13 @@ fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-async fn mcp(State(s): State<Site>) -> Response {
+async fn mcp(State(s): State<Site>, headers: HeaderMap, body: String) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if s.grants.accepts(s.defects, authorization) {
+        return mcp_request(&body);
+    }
     if s.defects.no_challenge {
         return (StatusCode::NOT_FOUND, "no such route").into_response();
     }
@@ -304,18 +333,15 @@ async fn register(State(s): State<Site>, body: String) -> Response {
 }
 
 async fn token(State(s): State<Site>, body: String) -> Response {
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect();
-    let has = |k: &str| form.iter().any(|(n, _)| n == k);
-    assert!(!has("client_secret"), "check sent a client secret");
-    let error = if s.defects.refuses_public_clients {
-        "invalid_client"
+    s.grants.token(s.defects, &body)
+}
+
+async fn authorize(State(s): State<Site>, RawQuery(query): RawQuery) -> Response {
+    let issuer = if s.defects.issuer_trailing_slash {
+        format!("{}/", s.base)
     } else {
-        "invalid_grant"
+        s.base.clone()
     };
-    json_response(
-        StatusCode::BAD_REQUEST,
-        json!({ "error": error }).to_string(),
-    )
+    s.grants
+        .authorize(s.defects, &issuer, query.as_deref().unwrap_or(""))
 }

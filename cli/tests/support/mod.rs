@@ -2,6 +2,7 @@
 //! proxy started in process.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod check_grant;
 pub mod check_server;
 pub mod edge_upstream;
 pub mod harness;

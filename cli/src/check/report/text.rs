@@ -66,7 +66,13 @@ pub fn render(report: &Report, colour_on: bool) -> String {
     if report.registered_client {
         let _ = writeln!(
             out,
-            "\nNote: --register registered a throwaway public client on the server (see probe.registration)."
+            "\nNote: a throwaway public client was registered on the server (see probe.registration, login.registration)."
+        );
+    }
+    if report.logged_in {
+        let _ = writeln!(
+            out,
+            "Note: --login logged in; the token served one MCP session and was dropped (never printed or stored)."
         );
     }
     let _ = writeln!(out, "\nRequests ({})", report.requests.len());
