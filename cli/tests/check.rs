@@ -118,7 +118,7 @@ defects! {
     plain_http_endpoints_fail: plain_http => "server.https", Fail, false;
     an_endpoint_without_login_is_a_warning: no_login => "mcp.challenge", Warn, false;
     iss_not_advertised_is_a_warning: no_iss_parameter => "server.iss-parameter", Warn, false;
-    text_plain_metadata_is_a_warning: text_plain_metadata => "metadata.content-type", Warn, false;
+    text_plain_metadata_fails: text_plain_metadata => "metadata.content-type", Fail, false;
     no_token_endpoint_fails: no_token_endpoint => "server.endpoints", Fail, true;
     no_authorization_endpoint_fails: no_authorization_endpoint => "server.endpoints", Fail, false;
     cimd_without_registration_is_no_warning: cimd_only => "probe.registration", Info, true;

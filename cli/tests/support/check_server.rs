@@ -92,7 +92,87 @@ pub struct Defects {
     pub signed_metadata: bool,
 }
 
+/// Every switch's name, as [`Defects::switch`] takes it.
+pub const SWITCHES: &[&str] = &[
+    "no_challenge",
+    "no_login",
+    "relative_resource_metadata",
+    "login_redirect",
+    "no_resource_metadata",
+    "resource_is_origin",
+    "resource_elsewhere",
+    "no_authorization_servers",
+    "no_server_metadata",
+    "issuer_trailing_slash",
+    "no_none",
+    "no_s256",
+    "no_code",
+    "no_registration",
+    "null_member",
+    "plain_http",
+    "no_iss_parameter",
+    "text_plain_metadata",
+    "no_token_endpoint",
+    "no_authorization_endpoint",
+    "registration_secret",
+    "cimd_only",
+    "never_redirects",
+    "authorize_error",
+    "iss_not_sent",
+    "wrong_iss",
+    "no_token_type",
+    "no_no_store",
+    "wrong_audience",
+    "refuses_public_clients",
+    "refuses_public_registration",
+    "metadata_moved",
+    "no_transform",
+    "signed_metadata",
+];
+
 impl Defects {
+    /// Turns on the switch `name`; false for a name that is no switch.
+    pub fn switch(&mut self, name: &str) -> bool {
+        match name {
+            "no_challenge" => self.no_challenge = true,
+            "no_login" => self.no_login = true,
+            "relative_resource_metadata" => self.relative_resource_metadata = true,
+            "login_redirect" => self.login_redirect = true,
+            "no_resource_metadata" => self.no_resource_metadata = true,
+            "resource_is_origin" => self.resource_is_origin = true,
+            "resource_elsewhere" => self.resource_elsewhere = true,
+            "no_authorization_servers" => self.no_authorization_servers = true,
+            "no_server_metadata" => self.no_server_metadata = true,
+            "issuer_trailing_slash" => self.issuer_trailing_slash = true,
+            "no_none" => self.no_none = true,
+            "no_s256" => self.no_s256 = true,
+            "no_code" => self.no_code = true,
+            "no_registration" => self.no_registration = true,
+            "null_member" => self.null_member = true,
+            "plain_http" => self.plain_http = true,
+            "no_iss_parameter" => self.no_iss_parameter = true,
+            "text_plain_metadata" => self.text_plain_metadata = true,
+            "no_token_endpoint" => self.no_token_endpoint = true,
+            "no_authorization_endpoint" => self.no_authorization_endpoint = true,
+            "registration_secret" => self.registration_secret = true,
+            "cimd_only" => self.cimd_only = true,
+            "never_redirects" => self.never_redirects = true,
+            "authorize_error" => self.authorize_error = true,
+            "iss_not_sent" => self.iss_not_sent = true,
+            "wrong_iss" => self.wrong_iss = true,
+            "no_token_type" => self.no_token_type = true,
+            "no_no_store" => self.no_no_store = true,
+            "wrong_audience" => self.wrong_audience = true,
+            "refuses_public_clients" => self.refuses_public_clients = true,
+            "refuses_public_registration" => self.refuses_public_registration = true,
+            "metadata_moved" => self.metadata_moved = true,
+            "no_transform" => self.no_transform = true,
+            "signed_metadata" => self.signed_metadata = true,
+            _ => return false,
+        }
+        true
+    }
+
     /// Only "none" missing: the one defect the proxy repairs.
     pub fn no_none() -> Self {
         Self {
@@ -118,16 +198,27 @@ struct Site {
 /// Serves a server with `defects` on loopback; its MCP endpoint is
 /// `http://ADDR/mcp`.
 pub async fn serve(defects: Defects) -> SocketAddr {
-    start(defects, None).await
+    start(defects, None, 0).await
+}
+
+/// [`serve`] on `port` of 127.0.0.1 (0 for any).
+pub async fn serve_on(port: u16, defects: Defects) -> SocketAddr {
+    start(defects, None, port).await
 }
 
 /// Serves `document` at `path` and nothing else of note (for `--issuer`).
 pub async fn serve_document(path: &'static str, document: &'static str) -> SocketAddr {
-    start(Defects::default(), Some((path, document))).await
+    start(Defects::default(), Some((path, document)), 0).await
 }
 
-async fn start(defects: Defects, document: Option<(&'static str, &'static str)>) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+async fn start(
+    defects: Defects,
+    document: Option<(&'static str, &'static str)>,
+    port: u16,
+) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let site = Site {
         base: format!("http://{addr}"),

@@ -34,7 +34,9 @@ pub fn findings(d: &Discovery) -> Vec<Finding> {
     vec![json, null, content_type(d)]
 }
 
-/// `metadata.content-type`: each document found is `application/json`.
+/// `metadata.content-type`: each document found is `application/json`. A
+/// FAIL: the conformance suite refuses any other type; the MCP SDK clients
+/// whose sources were read (TypeScript, Python, rmcp) parse the body anyway.
 fn content_type(d: &Discovery) -> Finding {
     let docs = d.resource.iter().chain(&d.server);
     let wrong: Vec<Evidence> = docs
@@ -56,15 +58,15 @@ fn content_type(d: &Discovery) -> Finding {
         |wrong| {
             let urls: Vec<&str> = wrong.iter().map(|e| e.url.as_str()).collect();
             format!(
-                "not application/json: {} (the clients read it anyway; the conformance suite fails it)",
+                "not application/json: {} (the conformance suite refuses it; the MCP SDK clients read it anyway)",
                 urls.join(", ")
             )
         },
     )
 }
 
-/// A pass saying `passed` when nothing is wrong, else a fail (a warn for
-/// `metadata.content-type`) with the evidence, saying what `failed` makes of it.
+/// A pass saying `passed` when nothing is wrong, else a fail with the
+/// evidence, saying what `failed` makes of it.
 fn verdict(
     id: &'static str,
     wrong: Vec<Evidence>,
@@ -74,12 +76,7 @@ fn verdict(
     if wrong.is_empty() {
         return Finding::pass(id, passed);
     }
-    // No client whose source was read refuses another type; the suite does.
-    let mut f = if id == "metadata.content-type" {
-        Finding::warn(id, failed(&wrong))
-    } else {
-        Finding::fail(id, failed(&wrong))
-    };
+    let mut f = Finding::fail(id, failed(&wrong));
     f.evidence = wrong;
     f
 }

@@ -137,7 +137,7 @@ pub const ENTRIES: &[Entry] = &[
         group: Group::Discovery,
         title: "metadata is served as application/json",
         spec: "RFC 8414 §3.2; RFC 9728 §3.2 (Content-Type: application/json)",
-        clients: &[hurt(SUITE, "fails the metadata check: the Content-Type is not application/json")],
+        clients: &[hurt(SUITE, "Invalid Content-Type: … (authorization-server-metadata FAILURE)")],
         remedy: "serve discovery documents with Content-Type: application/json",
     },
     Entry {
@@ -201,7 +201,7 @@ pub const ENTRIES: &[Entry] = &[
         clients: &[
             hurt(TS_SDK, "Invalid input: expected string, received undefined (the SDK's zod schema rejects the whole document)"),
             hurt("Python SDK", "validation error for OAuthMetadata: Field required"),
-            hurt(SUITE, "fails the authorization-server metadata check"),
+            hurt(SUITE, "Response body does not include valid \"token_endpoint\" claim (or \"authorization_endpoint\")"),
             hurt(STRICT, "no endpoint to send the user or the code to"),
         ],
         remedy: "list authorization_endpoint and token_endpoint as absolute https URLs (no rewrite in this proxy adds them)",
@@ -332,7 +332,7 @@ pub const ENTRIES: &[Entry] = &[
             hurt(CLIENTS_2026, "reject an authorization response whose iss is absent while the metadata advertises it, or is not the issuer (mix-up defence)"),
             GEMINI_NO_ISS,
             QWEN_NO_ISS,
-            hurt(SUITE, "fails the authorization response check"),
+            hurt(SUITE, "Invalid iss parameter: … (only for an iss that is present and wrong)"),
         ],
         remedy: "send iss equal to the metadata's issuer, byte for byte, on every authorization response (the proxy's iss repair adds it)",
     },
@@ -347,10 +347,11 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         id: "login.token-response",
         group: Group::Login,
-        title: "the token response is 200 JSON with an access_token",
+        title: "the token response is 200 application/json with an access_token",
         spec: "RFC 6749 §5.1; OAuth 2.1 §3.2.3",
         clients: &[
             hurt(TS_SDK, "Token exchange failed: HTTP … (or the zod schema refuses the response)"),
+            hurt(SUITE, "Invalid status code: … / Invalid Content-Type: … / Missing access_token"),
             hurt(STRICT, "no access token"),
         ],
         remedy: "answer a good token request with 200, Content-Type: application/json and an access_token member",
@@ -363,7 +364,7 @@ pub const ENTRIES: &[Entry] = &[
         clients: &[
             hurt(TS_SDK, "Invalid input: expected string, received undefined (token_type)"),
             hurt("Python SDK", "validation error for OAuthToken: token_type"),
-            hurt(SUITE, "fails the token response check"),
+            hurt(SUITE, "Missing token_type"),
         ],
         remedy: "send \"token_type\": \"Bearer\" in the token response",
     },
@@ -373,7 +374,7 @@ pub const ENTRIES: &[Entry] = &[
         title: "the token response carries Cache-Control: no-store",
         spec: "RFC 6749 §5.1 (MUST include Cache-Control: no-store); OAuth 2.1 §3.2.3",
         clients: &[
-            hurt(SUITE, "fails the token response check"),
+            hurt(SUITE, "Invalid Cache-Control: (missing)"),
             hurt(STRICT, "a cache between client and server may keep the token"),
         ],
         remedy: "send Cache-Control: no-store on every token response",

@@ -122,11 +122,13 @@ fn refused(answer: &Answer, at: &str) -> Finding {
     ))
 }
 
-/// `login.token-response`: 200, JSON, an `access_token`.
+/// `login.token-response`: 200, `application/json`, an `access_token`.
 fn response(answer: &Answer, json: Option<&Value>, token: bool, at: &str) -> Finding {
     let media = answer.media_type().unwrap_or_else(|| "(none)".to_owned());
     let problem = if answer.status != 200 {
         Some(format!("status {} is not 200", answer.status.as_u16()))
+    } else if media != "application/json" {
+        Some(format!("Content-Type {media} is not application/json"))
     } else if !json.is_some_and(Value::is_object) {
         Some(format!("the body ({media}) is not a JSON object"))
     } else if !token {
@@ -135,7 +137,10 @@ fn response(answer: &Answer, json: Option<&Value>, token: bool, at: &str) -> Fin
         None
     };
     match problem {
-        None => Finding::pass("login.token-response", "200 JSON with an access_token"),
+        None => Finding::pass(
+            "login.token-response",
+            "200 application/json with an access_token",
+        ),
         Some(p) => Finding::fail("login.token-response", p).with(Evidence::member(
             at,
             "Content-Type",
