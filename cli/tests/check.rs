@@ -121,6 +121,7 @@ defects! {
     text_plain_metadata_fails: text_plain_metadata => "metadata.content-type", Fail, false;
     no_token_endpoint_fails: no_token_endpoint => "server.endpoints", Fail, true;
     no_authorization_endpoint_fails: no_authorization_endpoint => "server.endpoints", Fail, false;
+    metadata_behind_a_redirect_fails: metadata_moved => "metadata.no-redirect", Fail, false;
     cimd_without_registration_is_no_warning: cimd_only => "probe.registration", Info, true;
     invalid_client_for_a_public_client_fails_the_probe: refuses_public_clients => "probe.public-client", Fail, true;
     refused_public_registration_fails_the_probe: refuses_public_registration => "probe.registration", Fail, true;
@@ -270,4 +271,27 @@ async fn client_secrets_at_registration_warn_only_where_the_repair_lists_none() 
     assert_eq!(severity_of(&r, "probe.client-secret"), Some(Severity::Info));
     let r = check_server(Defects::no_none(), true).await;
     assert_eq!(severity_of(&r, "probe.client-secret"), Some(Severity::Pass));
+}
+
+#[tokio::test]
+async fn plain_http_endpoints_outside_loopback_are_never_sent_anything() {
+    let addr = serve(Defects {
+        plain_http: true,
+        ..Defects::default()
+    })
+    .await;
+    let url = format!("http://{addr}/mcp");
+    let r = run(&[&url, "--register", "--login"]).await.unwrap();
+    assert_eq!(with(Severity::Fail, &r), vec!["server.https"], "{r:#?}");
+    for id in [
+        "probe.registration",
+        "probe.public-client",
+        "login.registration",
+    ] {
+        assert_eq!(severity_of(&r, id), Some(Severity::Info), "{id}");
+    }
+    assert!(r
+        .requests
+        .iter()
+        .all(|q| q.url.starts_with("http://127.0.0.1:")));
 }

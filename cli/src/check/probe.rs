@@ -4,6 +4,7 @@
 
 use super::client::Client;
 use super::discovery::Doc;
+use super::findings::server::safe_to_send;
 use super::findings::{Evidence, Finding};
 use serde_json::{json, Value};
 use url::Url;
@@ -136,6 +137,18 @@ pub async fn probe(client: &mut Client, server: &Doc) -> Probed {
         out.findings = vec![registration, not_probed("no client could be registered")];
         return out;
     };
+    if !safe_to_send(&register_url) {
+        out.findings = vec![
+            Finding::info(
+                "probe.registration",
+                format!(
+                    "not probed: {register_url} is plain http outside loopback (see server.https)"
+                ),
+            ),
+            not_probed("no client was registered"),
+        ];
+        return out;
+    }
     let purpose = "--register: register a throwaway public client";
     let registered = match register(client, &register_url, REDIRECT_URI, false, purpose).await {
         Ok(r) => r,
@@ -178,6 +191,9 @@ pub async fn probe(client: &mut Client, server: &Doc) -> Probed {
         method.map(|m| format!("{m:?}")),
     ));
     let public = match endpoint("token_endpoint") {
+        Some(token) if !safe_to_send(&token) => not_probed(&format!(
+            "{token} is plain http outside loopback (see server.https)"
+        )),
         Some(token) => token_probe(client, &token, &registered.client_id).await,
         None => not_probed("the metadata lists no token_endpoint"),
     };

@@ -1,11 +1,12 @@
 //! Findings about every well-known answer and document: JSON or a clean
-//! 4xx, no `null` members, and served as `application/json`.
+//! 4xx, no `null` members, served as `application/json`, without a redirect.
 
 use super::{Evidence, Finding};
 use crate::check::client::{Answer, MAX_BODY_BYTES};
 use crate::check::discovery::{Discovery, Doc, Fetched};
 
-/// `wellknown.json`, `metadata.no-null` and `metadata.content-type`.
+/// `wellknown.json`, `metadata.no-null`, `metadata.content-type` and
+/// `metadata.no-redirect`.
 #[must_use]
 pub fn findings(d: &Discovery) -> Vec<Finding> {
     let tries = d.resource_tries.iter().chain(&d.server_tries);
@@ -31,7 +32,30 @@ pub fn findings(d: &Discovery) -> Vec<Finding> {
             format!("null members: {}", names.join(", "))
         },
     );
-    vec![json, null, content_type(d)]
+    vec![json, null, content_type(d), no_redirect(d)]
+}
+
+/// `metadata.no-redirect`: each document found answered 200 itself.
+fn no_redirect(d: &Discovery) -> Finding {
+    let docs = d.resource.iter().chain(&d.server);
+    let moved: Vec<Evidence> = docs
+        .filter(|doc| !doc.answer.redirects.is_empty())
+        .map(|doc| {
+            Evidence::answer(
+                doc.url.as_str(),
+                format!("redirected to {}", doc.answer.url),
+            )
+        })
+        .collect();
+    verdict(
+        "metadata.no-redirect",
+        moved,
+        "every document answered 200 at its well-known URL".into(),
+        |moved| {
+            let urls: Vec<&str> = moved.iter().map(|e| e.url.as_str()).collect();
+            format!("served only after a redirect: {}", urls.join(", "))
+        },
+    )
 }
 
 /// `metadata.content-type`: each document found is `application/json`. A

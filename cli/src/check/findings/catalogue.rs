@@ -141,6 +141,17 @@ pub const ENTRIES: &[Entry] = &[
         remedy: "serve discovery documents with Content-Type: application/json",
     },
     Entry {
+        id: "metadata.no-redirect",
+        group: Group::Discovery,
+        title: "metadata answers 200 at its well-known URL, without a redirect",
+        spec: "RFC 8414 §3.2 and RFC 9728 §3.2 (a successful response MUST use 200 OK)",
+        clients: &[
+            hurt(SUITE, "All authorization server metadata endpoints returned invalid status code."),
+            hurt(STRICT, "clients whose HTTP client does not follow redirects find no metadata"),
+        ],
+        remedy: "serve the document itself at the well-known URL (a proxy in front sees only the first request)",
+    },
+    Entry {
         id: "resource.metadata",
         group: Group::Resource,
         title: "protected-resource metadata is served",

@@ -203,6 +203,13 @@ fn https(doc: &Doc) -> Finding {
     f
 }
 
+/// True for an https URL or a loopback one: where the probes may send a
+/// client registration or a code (clients refuse plain http elsewhere).
+#[must_use]
+pub fn safe_to_send(url: &Url) -> bool {
+    url.scheme() == "https" || loopback(url)
+}
+
 /// `localhost`, 127.0.0.0/8 or `::1` (RFC 8252 §7.3; the SDK's exemption).
 fn loopback(url: &Url) -> bool {
     match url.host() {

@@ -17,7 +17,7 @@ pub mod token;
 
 use super::client::Client;
 use super::discovery::{Discovery, Doc, Target};
-use super::findings::server::advertises_iss;
+use super::findings::server::{advertises_iss, safe_to_send};
 use super::findings::{Evidence, Finding};
 use super::probe;
 use super::Stop;
@@ -106,6 +106,14 @@ pub async fn login(client: &mut Client, found: &Discovery, opts: &Options) -> Re
             "the metadata lacks registration_endpoint, authorization_endpoint or token_endpoint",
         ));
     };
+    if let Some(plain) = [&register, &authorize, &token_url]
+        .into_iter()
+        .find(|u| !safe_to_send(u))
+    {
+        return Ok(out.rest(&format!(
+            "{plain} is plain http outside loopback (see server.https)"
+        )));
+    }
     let callback = callback::Callback::bind()
         .await
         .map_err(|e| Stop(format!("--login: cannot listen on 127.0.0.1: {e}")))?;
