@@ -9,6 +9,7 @@
 pub mod answers;
 pub mod catalogue;
 mod kind;
+mod login_catalogue;
 pub mod resource;
 pub mod server;
 
