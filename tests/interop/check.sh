@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# `oauth-metadata-repair check` against the real buggy servers of the interop
-# set (mcp 1.27.1 and 2.3.0, FastMCP 3.3.1 and 4.2.3), straight and through
-# the proxy, each report asserted finding by finding (check_report.py):
+# `oauth-metadata-repair check --register --login` against the real buggy
+# servers of the interop set (mcp 1.27.1 and 2.3.0, FastMCP 3.3.1 and
+# 4.2.3), straight and through the proxy, each report asserted finding by
+# finding (check_report.py); browser.py plays the person at the browser:
 #
 #   straight:          server.token-auth-none FAILs naming mcp-remote, the
-#                      --register probe finds public clients accepted, every
-#                      other finding passes, exit status 1;
-#   through the proxy: server.token-auth-none passes and every other finding
-#                      has the same id and severity as straight, exit status 0.
+#                      --register probe finds public clients accepted, iss is
+#                      neither advertised nor sent (WARN naming Gemini CLI),
+#                      every step of the login passes, exit status 1;
+#   through the proxy: server.token-auth-none passes, and with the proxy's iss
+#                      repair server.iss-parameter and login.iss pass; every
+#                      other finding reads as straight, exit status 0.
 #
 #   bash tests/interop/check.sh
 #   CHECK_SERVERS="mcp-1.27.1" bash tests/interop/check.sh   # a subset
@@ -43,6 +46,8 @@ py=python3
 
 cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
 bin=target/debug/oauth-metadata-repair
+# Whether this proxy has the RFC 9207 iss repair (its --help names iss).
+proxy_iss=0; help=$("$bin" --help); grep -qwi iss <<<"$help" && proxy_iss=1
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -69,12 +74,13 @@ for server in $servers; do
   for route in straight proxied; do
     port=$direct_port; [ "$route" = proxied ] && port=$proxy_port
     status=0
-    timeout 120 "$bin" check --json --register "http://127.0.0.1:$port/mcp" >"$cache/check-$server-$route.json" || status=$?
+    timeout 120 "$bin" check --json --register --login --login-timeout 60 --browser "$py $here/browser.py" \
+      "http://127.0.0.1:$port/mcp" >"$cache/check-$server-$route.json" || status=$?
     echo "$status" >"$cache/check-$server-$route.status"
   done
-  if "$py" "$here/check_report.py" "$server" "$cache/check-$server-straight.json" "$(cat "$cache/check-$server-straight.status")" \
+  if PROXY_ISS=$proxy_iss "$py" "$here/check_report.py" "$server" "$cache/check-$server-straight.json" "$(cat "$cache/check-$server-straight.status")" \
     "$cache/check-$server-proxied.json" "$(cat "$cache/check-$server-proxied.status")"; then
-    echo "ok   $server: straight FAILs only server.token-auth-none (mcp-remote named, public clients accepted); through the proxy it passes and nothing else changes"
+    echo "ok   $server: straight FAILs only server.token-auth-none (mcp-remote named, public clients accepted) and WARNs the missing iss (Gemini CLI named), the login passes every step; through the proxy they pass and nothing else changes"
   else
     failures=$((failures + 1))
   fi
