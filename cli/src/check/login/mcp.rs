@@ -70,10 +70,11 @@ pub async fn requests(client: &mut Client, mcp: &Url, token: &str) -> Vec<Findin
             None => match result(&answer, 2) {
                 Some(r) => {
                     let tools = r.get("tools").and_then(Value::as_array).map_or(0, Vec::len);
+                    let s = if tools == 1 { "" } else { "s" };
                     Finding::pass(
                         "login.mcp-request",
                         format!(
-                            "initialize and tools/list answered with the token ({tools} tools)"
+                            "initialize and tools/list answered with the token ({tools} tool{s})"
                         ),
                     )
                 }
