@@ -7,13 +7,17 @@
 //! issuer `http://127.0.0.1:PORT`. `--list` prints the switches.
 
 #[allow(dead_code, unreachable_pub)]
+#[path = "../tests/support/check_defects.rs"]
+mod check_defects;
+#[allow(dead_code, unreachable_pub)]
 #[path = "../tests/support/check_grant.rs"]
 mod check_grant;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../tests/support/check_server.rs"]
 mod check_server;
 
-use check_server::{serve_on, Defects, SWITCHES};
+use check_defects::{Defects, SWITCHES};
+use check_server::serve_on;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {

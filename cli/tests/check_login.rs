@@ -10,6 +10,8 @@ use oauth_metadata_repair_cli::check::args::CheckArgs;
 use oauth_metadata_repair_cli::check::findings::{catalogue, Severity};
 use oauth_metadata_repair_cli::check::report::Report;
 use oauth_metadata_repair_cli::check::{self, Stop};
+use serde_json::Value;
+use support::check_cli::{assert_documented_shape, run, stops, text};
 use support::check_server::{serve, Defects};
 
 #[derive(Parser)]
@@ -167,4 +169,48 @@ async fn login_needs_an_mcp_url_and_browser_needs_login() {
     assert!(parsed.is_err());
     let parsed = Cmd::try_parse_from(["check", "http://127.0.0.1:1/mcp", "--browser", "x"]);
     assert!(parsed.is_err());
+}
+
+#[tokio::test]
+async fn login_reports_in_the_documented_shape_and_never_shows_the_token() {
+    let good = serve(Defects::default()).await;
+    let url = format!("http://{good}/mcp");
+    let b = browser();
+    for format in ["--json", "--color=never"] {
+        let out = run(&["check", format, "--login", "--browser", &b, &url]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        // The test server's tokens are "test-token-N"; its codes "code-N".
+        assert!(!stdout.contains("test-token") && !stderr.contains("test-token"));
+        assert!(!stdout.contains("code-1") && !stderr.contains("code-1"));
+        if format == "--json" {
+            let r: Value = serde_json::from_str(&stdout).unwrap();
+            assert_documented_shape(&r);
+            assert_eq!(r["logged_in"], true);
+            assert_eq!(r["registered_client"], true);
+        } else {
+            assert!(stdout.contains("Note: --login logged in;"), "{stdout}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_login_that_never_comes_back_exits_2_with_one_line() {
+    let addr = serve(Defects {
+        never_redirects: true,
+        ..Defects::default()
+    })
+    .await;
+    let url = format!("http://{addr}/mcp");
+    let b = browser();
+    let args = [
+        "check",
+        "--login",
+        "--login-timeout",
+        "1",
+        "--browser",
+        &b,
+        &url,
+    ];
+    stops(&args, "no redirect came back to http://127.0.0.1:").await;
 }

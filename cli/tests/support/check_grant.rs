@@ -4,7 +4,7 @@
 //! requests a token opens. Each defect switch of [`Defects`] that only a
 //! real login sees is honoured here.
 
-use super::check_server::Defects;
+use super::check_defects::Defects;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
