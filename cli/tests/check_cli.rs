@@ -268,3 +268,20 @@ async fn the_proxys_repair_settings_in_the_environment_reach_the_preview() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--path \"no-slash\": a path starts with /"));
 }
+
+#[tokio::test]
+async fn the_repair_preview_warns_when_registration_hands_out_secrets() {
+    let addr = serve(Defects {
+        no_none: true,
+        registration_secret: true,
+        ..Defects::default()
+    })
+    .await;
+    let out = run(&["check", "--register", &format!("http://{addr}/mcp")]).await;
+    let report = text(&out.stdout);
+    let repair = report.split("What the repair changes").nth(1).unwrap();
+    assert!(
+        repair.contains("  warning: registration hands out a client secret"),
+        "{report}"
+    );
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The official MCP conformance suite (@modelcontextprotocol/conformance,
 # pinned below) beside `oauth-metadata-repair check --login --register`, on
-# every switch of check's test server (cli/tests/support/check_server.rs,
+# every switch of check's test server (cli/tests/support/check_defects.rs,
 # served by the check_server example): wherever the suite FAILs, check must
 # FAIL too (the suite's CIMD WARNING aside). Prints one table row per
 # switch and writes the table to target/conformance/table.md.
