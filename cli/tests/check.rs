@@ -52,7 +52,32 @@ async fn a_compliant_server_passes_every_finding_and_the_repair_leaves_it_alone(
     assert_eq!(r.summary.exit_status, 0);
     assert!(r.summary.clients_failing.is_empty());
     assert!(r.registered_client);
+    // The server advertises RFC 9207 iss already: the repair adds nothing.
     let repair = r.repair.unwrap();
+    assert!(!repair.repaired);
+    assert_eq!(
+        repair.left_alone_because.as_deref(),
+        Some("already compliant")
+    );
+    // Without the advertisement the proxy's defaults add only that, and
+    // nothing with --no-iss.
+    let addr = serve(Defects {
+        no_iss_parameter: true,
+        ..Defects::default()
+    })
+    .await;
+    let url = format!("http://{addr}/mcp");
+    let repair = run(&[url.as_str()]).await.unwrap().repair.unwrap();
+    assert!(repair.repaired);
+    assert_eq!(
+        repair.fields,
+        ["authorization_response_iss_parameter_supported"]
+    );
+    let repair = run(&[url.as_str(), "--no-iss"])
+        .await
+        .unwrap()
+        .repair
+        .unwrap();
     assert!(!repair.repaired);
     assert_eq!(
         repair.left_alone_because.as_deref(),
@@ -149,6 +174,7 @@ async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_by
     assert!(r.summary.clients_failing.iter().any(|c| c == "mcp-remote"));
     let repair = r.repair.as_ref().unwrap();
     assert!(repair.repaired);
+    // The test server advertises iss already: "none" is the one insertion.
     assert_eq!(repair.fields, vec!["token_endpoint_auth_methods_supported"]);
     assert_eq!(repair.inserts.len(), 1);
     assert_eq!(repair.inserts[0].text, r#","none""#);
@@ -165,7 +191,9 @@ async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_by
     })
     .await;
     let url = format!("http://{addr}/mcp");
-    let r = run(&[&url, "--prepend", "--rule", "s256"]).await.unwrap();
+    let r = run(&[&url, "--prepend", "--rule", "s256", "--no-iss"])
+        .await
+        .unwrap();
     let repair = r.repair.unwrap();
     let texts: Vec<&str> = repair.inserts.iter().map(|i| i.text.as_str()).collect();
     assert_eq!(texts, vec![r#""S256","#, r#""none","#]);
@@ -222,7 +250,10 @@ async fn real_discovery_documents_read_as_expected() {
             Some(Severity::Pass),
             "{file}"
         );
-        assert_eq!(r.repair.unwrap().repaired, repaired, "{file}");
+        // The RFC 9207 advertisement, on by default, goes into every
+        // document with an issuer that does not state it.
+        let advertised = oauth_metadata_repair::iss::learn_issuer(doc.as_bytes()).is_ok();
+        assert_eq!(r.repair.unwrap().repaired, repaired || advertised, "{file}");
     }
 }
 

@@ -1,17 +1,13 @@
 """Asserts two `oauth-metadata-repair check --json --register --login`
 reports of one real server, straight and through the proxy, finding by finding.
 
-    PROXY_ISS=1 python check_report.py SERVER STRAIGHT.json STATUS PROXIED.json STATUS
-
-PROXY_ISS=1 when the proxy has the RFC 9207 iss repair: then iss passes
-through the proxy; otherwise it reads as straight.
+    python check_report.py SERVER STRAIGHT.json STATUS PROXIED.json STATUS
 
 Prints one FAIL line per broken expectation (naming the server, the route and
 the finding) and exits 1 if there is any.
 """
 
 import json
-import os
 import re
 import sys
 from urllib.parse import urlsplit
@@ -52,12 +48,12 @@ STRAIGHT = {
     "login.discover": "info",
 }
 ISS = ("server.iss-parameter", "login.iss")
-PROXY_ISS = os.environ.get("PROXY_ISS") == "1"
-# Through the proxy: "none" is listed, and with the iss repair iss is
-# advertised and sent; nothing else changes.
-PROXIED = dict(STRAIGHT, **{"server.token-auth-none": "pass"})
-if PROXY_ISS:
-    PROXIED.update({fid: "pass" for fid in ISS})
+# Through the proxy: "none" is listed, and the proxy's RFC 9207 repair (on by
+# default) advertises iss and adds it to the redirect; nothing else changes.
+CHANGED = ("server.token-auth-none",) + ISS
+PROXIED = dict(STRAIGHT, **{fid: "pass" for fid in CHANGED})
+# What the preview of the straight server inserts: "none", and the iss advertisement.
+ISS_INSERT = ',"authorization_response_iss_parameter_supported":true'
 
 problems = []
 
@@ -107,15 +103,15 @@ def main():
         expect("Gemini CLI" in named, f"{server} straight: {fid} names {named}, not Gemini CLI")
     public = s.get("probe.public-client", {}).get("summary", "")
     expect("public clients are accepted" in public, f"{server} straight: the probe did not find public clients accepted: {public}")
-    expect(straight["repair"] and straight["repair"]["repaired"] and [i["text"] for i in straight["repair"]["inserts"]] == [',"none"'],
-           f"{server} straight: the preview does not insert ,\"none\": {straight['repair']}")
+    expect(straight["repair"] and straight["repair"]["repaired"] and [i["text"] for i in straight["repair"]["inserts"]] == [',"none"', ISS_INSERT],
+           f"{server} straight: the preview does not insert ,\"none\" and the iss advertisement: {straight['repair']}")
     expect(proxied["repair"] and proxied["repair"]["left_alone_because"] == "already compliant",
            f"{server} through the proxy: the preview is not 'already compliant': {proxied['repair']}")
 
     # Nothing else changes: every other finding reads the same, and the same
     # requests got the same answers.
     for fid in STRAIGHT:
-        if fid == "server.token-auth-none" or (PROXY_ISS and fid in ISS) or fid not in s or fid not in p:
+        if fid in CHANGED or fid not in s or fid not in p:
             continue
         a, b = s[fid], p[fid]
         same = lambda f: [f["severity"], port_free(f["summary"]), port_free(json.dumps(f["evidence"]))]

@@ -219,6 +219,10 @@ pub fn run(args: Args) -> Result<(), String> {
         open_files = nofile.unwrap_or(0),
         max_body_bytes = proxy.args.repair.max_body_bytes,
         trust_forwarded = proxy.args.trust_forwarded,
+        iss = match proxy.args.repair.issuer() {
+            None => "off",
+            Some(ref i) => i.as_configured().unwrap_or("learned"),
+        },
         "oauth-metadata-repair {} started",
         env!("CARGO_PKG_VERSION")
     );
