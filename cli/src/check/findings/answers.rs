@@ -58,9 +58,10 @@ fn no_redirect(d: &Discovery) -> Finding {
     )
 }
 
-/// `metadata.content-type`: each document found is `application/json`. A
-/// FAIL: the conformance suite refuses any other type; the MCP SDK clients
-/// whose sources were read (TypeScript, Python, rmcp) parse the body anyway.
+/// `metadata.content-type`: each document found is `application/json`
+/// (RFC 8414 §3.2, RFC 9728 §3.2). A FAIL because the conformance suite
+/// refuses any other type; no MCP client is named, as none has been found
+/// to refuse it.
 fn content_type(d: &Discovery) -> Finding {
     let docs = d.resource.iter().chain(&d.server);
     let wrong: Vec<Evidence> = docs
@@ -82,7 +83,7 @@ fn content_type(d: &Discovery) -> Finding {
         |wrong| {
             let urls: Vec<&str> = wrong.iter().map(|e| e.url.as_str()).collect();
             format!(
-                "not application/json: {} (the conformance suite refuses it; the MCP SDK clients read it anyway)",
+                "not application/json: {} (the conformance suite refuses it)",
                 urls.join(", ")
             )
         },
