@@ -122,13 +122,16 @@ async fn each_repair_flag_changes_the_preview() {
 #[tokio::test]
 async fn the_iss_advertisement_is_previewed_unless_no_iss() {
     let member = "authorization_response_iss_parameter_supported";
-    let on = preview_with(Defects::default(), &[]).await.unwrap();
+    // The test server advertises iss unless told not to.
+    let unadvertised = Defects {
+        no_iss_parameter: true,
+        ..Defects::default()
+    };
+    let on = preview_with(unadvertised, &[]).await.unwrap();
     assert_eq!(on.fields, ["token_endpoint_auth_methods_supported", member]);
     assert_eq!(on.inserts.len(), 2, "{on:?}");
     assert_eq!(on.inserts[1].text, format!(r#","{member}":true"#));
-    let off = preview_with(Defects::default(), &["--no-iss"])
-        .await
-        .unwrap();
+    let off = preview_with(unadvertised, &["--no-iss"]).await.unwrap();
     assert_eq!(off.fields, ["token_endpoint_auth_methods_supported"]);
     assert_eq!(off.inserts.len(), 1, "{off:?}");
 }

@@ -2,6 +2,9 @@
 //! proxy started in process.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod check_cli;
+pub mod check_defects;
+pub mod check_grant;
 pub mod check_server;
 pub mod edge_upstream;
 pub mod harness;
