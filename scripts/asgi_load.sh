@@ -3,7 +3,8 @@
 # 1.27.1 app (tests/interop/sdk_server.py) bare and wrapped by the
 # middleware (release build, INTEROP_ASGI_MIDDLEWARE=1), driven by wrk for
 # the discovery document (repaired) and another JSON route (passthrough).
-# Prints requests/s, p99 and their ratios as a Markdown table.
+# Prints requests/s, p99 and their ratios as a Markdown table, then the CPU
+# time the middleware adds per request (scripts/asgi_cost.py, in-process).
 #
 #   bash scripts/asgi_load.sh                 # 3 rounds x 5 s per route and variant
 #   ROUNDS=5 DURATION=10 bash scripts/asgi_load.sh
@@ -48,3 +49,30 @@ grep -q '"none"' <(curl -s "http://127.0.0.1:$wrapped/.well-known/oauth-authoriz
 compare bare "$bare" middleware "$wrapped" /.well-known/oauth-authorization-server /.well-known/oauth-protected-resource/mcp
 echo
 echo "medians of $ROUNDS rounds x ${DURATION}s per route and variant, wrk -t1 -c$CONNECTIONS, uvicorn $("$py" -c 'import uvicorn; print(uvicorn.__version__)') (one worker), mcp $MCP_1, $(nproc) cores${client_cpu:+ (wrk and servers pinned to separate cores)}"
+
+# The server's own CPU time per request under the same load: what a busy
+# single worker pays, and far less moved by other load on the machine than
+# requests/s. /proc/PID/stat fields 14 and 15 (utime, stime), in ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+cpu_per_request() { # PID PORT PATH -> microseconds of server CPU per request
+  local before after out n
+  before=$(cpu_ticks "$1")
+  out=$(timeout $((DURATION + 20)) "${client_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "http://127.0.0.1:$2$3")
+  after=$(cpu_ticks "$1")
+  n=$(awk '/requests in/ { print $1 }' <<<"$out")
+  awk -v t=$((after - before)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.0f", t / hz / n * 1e6 }'
+}
+echo
+echo "| route | bare server CPU µs/request | middleware server CPU µs/request | ratio |"
+echo "|---|---|---|---|"
+for path in /.well-known/oauth-authorization-server /.well-known/oauth-protected-resource/mcp; do
+  a=$(cpu_per_request "${pids[0]}" "$bare" "$path"); b=$(cpu_per_request "${pids[1]}" "$wrapped" "$path")
+  awk -v p="$path" -v a="$a" -v b="$b" 'BEGIN { printf "| `%s` | %d | %d | %.3f |\n", p, a, b, a / b }'
+done
+echo
+echo "one wrk run of ${DURATION}s per route and variant; the ratio is bare/middleware, the requests/s a saturated worker keeps"
+
+# The CPU the middleware adds per request, in-process (robust to other load).
+echo
+"$py" scripts/asgi_cost.py 20000
