@@ -52,7 +52,20 @@ async fn a_compliant_server_passes_every_finding_and_the_repair_leaves_it_alone(
     assert_eq!(r.summary.exit_status, 0);
     assert!(r.summary.clients_failing.is_empty());
     assert!(r.registered_client);
+    // At the proxy's defaults only the RFC 9207 advertisement is added.
     let repair = r.repair.unwrap();
+    assert!(repair.repaired);
+    assert_eq!(
+        repair.fields,
+        ["authorization_response_iss_parameter_supported"]
+    );
+    let addr = serve(Defects::default()).await;
+    let url = format!("http://{addr}/mcp");
+    let repair = run(&[url.as_str(), "--no-iss"])
+        .await
+        .unwrap()
+        .repair
+        .unwrap();
     assert!(!repair.repaired);
     assert_eq!(
         repair.left_alone_because.as_deref(),
@@ -144,8 +157,14 @@ async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_by
     assert!(r.summary.clients_failing.iter().any(|c| c == "mcp-remote"));
     let repair = r.repair.as_ref().unwrap();
     assert!(repair.repaired);
-    assert_eq!(repair.fields, vec!["token_endpoint_auth_methods_supported"]);
-    assert_eq!(repair.inserts.len(), 1);
+    assert_eq!(
+        repair.fields,
+        vec![
+            "token_endpoint_auth_methods_supported",
+            "authorization_response_iss_parameter_supported"
+        ]
+    );
+    assert_eq!(repair.inserts.len(), 2);
     assert_eq!(repair.inserts[0].text, r#","none""#);
     assert!(repair.inserts[0]
         .before
@@ -160,7 +179,9 @@ async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_by
     })
     .await;
     let url = format!("http://{addr}/mcp");
-    let r = run(&[&url, "--prepend", "--rule", "s256"]).await.unwrap();
+    let r = run(&[&url, "--prepend", "--rule", "s256", "--no-iss"])
+        .await
+        .unwrap();
     let repair = r.repair.unwrap();
     let texts: Vec<&str> = repair.inserts.iter().map(|i| i.text.as_str()).collect();
     assert_eq!(texts, vec![r#""S256","#, r#""none","#]);
@@ -217,7 +238,10 @@ async fn real_discovery_documents_read_as_expected() {
             Some(Severity::Pass),
             "{file}"
         );
-        assert_eq!(r.repair.unwrap().repaired, repaired, "{file}");
+        // The RFC 9207 advertisement, on by default, goes into every
+        // document with an issuer that does not state it.
+        let advertised = oauth_metadata_repair::iss::learn_issuer(doc.as_bytes()).is_ok();
+        assert_eq!(r.repair.unwrap().repaired, repaired || advertised, "{file}");
     }
 }
 

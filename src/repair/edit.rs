@@ -70,6 +70,15 @@ impl Repairer {
                 }
             }
         }
+        if self.advertise_iss {
+            let (issuer, stated) = (find("issuer"), find(crate::iss::SUPPORTED_MEMBER));
+            if crate::iss::decide(text, issuer, stated).is_ok() {
+                let field = crate::iss::SUPPORTED_MEMBER;
+                member_head(doc, &obj, field, &mut added);
+                added.extend_from_slice(b"true");
+                fields.push(Cow::Borrowed(field));
+            }
+        }
         if !added.is_empty() {
             // After the last member, and after any edit that ends at the
             // same offset (the sort below is stable).
@@ -184,18 +193,7 @@ impl Repairer {
         if missing.is_empty() {
             return false;
         }
-        text.reserve(96);
-        if obj.last.is_some() || !text.is_empty() {
-            text.push(b',');
-        }
-        if let Some(last) = &obj.last {
-            text.extend_from_slice(&doc[last.lead..last.key.start]);
-        }
-        push_json_string(text, field);
-        match &obj.last {
-            Some(last) => text.extend_from_slice(&doc[last.key.end..last.value.start]),
-            None => text.push(b':'),
-        }
+        member_head(doc, obj, field, text);
         text.push(b'[');
         let defaults = defaults.iter().map(AsRef::as_ref);
         match self.placement {
@@ -204,6 +202,23 @@ impl Repairer {
         }
         text.push(b']');
         true
+    }
+}
+
+/// Appends `, "field":` to `text`, spelled like the last member (its indent
+/// and colon spacing).
+fn member_head<S>(doc: &[u8], obj: &Object<'_, S>, field: &str, text: &mut Vec<u8>) {
+    text.reserve(96);
+    if obj.last.is_some() || !text.is_empty() {
+        text.push(b',');
+    }
+    if let Some(last) = &obj.last {
+        text.extend_from_slice(&doc[last.lead..last.key.start]);
+    }
+    push_json_string(text, field);
+    match &obj.last {
+        Some(last) => text.extend_from_slice(&doc[last.key.end..last.value.start]),
+        None => text.push(b':'),
     }
 }
 

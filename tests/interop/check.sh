@@ -6,8 +6,10 @@
 #   straight:          server.token-auth-none FAILs naming mcp-remote, the
 #                      --register probe finds public clients accepted, every
 #                      other finding passes, exit status 1;
-#   through the proxy: server.token-auth-none passes and every other finding
-#                      has the same id and severity as straight, exit status 0.
+#   through the proxy: server.token-auth-none passes, server.iss-parameter
+#                      WARNs (the proxy's RFC 9207 advertisement), every other
+#                      finding has the same id and severity as straight,
+#                      exit status 0.
 #
 #   bash tests/interop/check.sh
 #   CHECK_SERVERS="mcp-1.27.1" bash tests/interop/check.sh   # a subset
@@ -74,7 +76,7 @@ for server in $servers; do
   done
   if "$py" "$here/check_report.py" "$server" "$cache/check-$server-straight.json" "$(cat "$cache/check-$server-straight.status")" \
     "$cache/check-$server-proxied.json" "$(cat "$cache/check-$server-proxied.status")"; then
-    echo "ok   $server: straight FAILs only server.token-auth-none (mcp-remote named, public clients accepted); through the proxy it passes and nothing else changes"
+    echo "ok   $server: straight FAILs only server.token-auth-none (mcp-remote named, public clients accepted); through the proxy it passes, the iss advertisement WARNs and nothing else changes"
   else
     failures=$((failures + 1))
   fi

@@ -32,8 +32,12 @@ STRAIGHT = {
     "probe.registration": "pass",
     "probe.public-client": "pass",
 }
-# Through the proxy: that one finding passes, nothing else changes.
-PROXIED = dict(STRAIGHT, **{"server.token-auth-none": "pass"})
+# Through the proxy: that one finding passes, and the proxy's RFC 9207 repair
+# (on by default) advertises authorization_response_iss_parameter_supported,
+# which check reports as a warning; nothing else changes.
+PROXIED = dict(STRAIGHT, **{"server.token-auth-none": "pass", "server.iss-parameter": "warn"})
+CHANGED = ("server.token-auth-none", "server.iss-parameter")
+ISS_INSERT = ',"authorization_response_iss_parameter_supported":true'
 
 problems = []
 
@@ -79,15 +83,15 @@ def main():
     expect(proxied["summary"]["clients_failing"] == [], f"{server} through the proxy: clients still fail: {proxied['summary']['clients_failing']}")
     public = s.get("probe.public-client", {}).get("summary", "")
     expect("public clients are accepted" in public, f"{server} straight: the probe did not find public clients accepted: {public}")
-    expect(straight["repair"] and straight["repair"]["repaired"] and [i["text"] for i in straight["repair"]["inserts"]] == [',"none"'],
-           f"{server} straight: the preview does not insert ,\"none\": {straight['repair']}")
+    expect(straight["repair"] and straight["repair"]["repaired"] and [i["text"] for i in straight["repair"]["inserts"]] == [',"none"', ISS_INSERT],
+           f"{server} straight: the preview does not insert ,\"none\" and the iss advertisement: {straight['repair']}")
     expect(proxied["repair"] and proxied["repair"]["left_alone_because"] == "already compliant",
            f"{server} through the proxy: the preview is not 'already compliant': {proxied['repair']}")
 
     # Nothing else changes: every other finding reads the same, and the same
     # requests got the same answers.
     for fid in STRAIGHT:
-        if fid == "server.token-auth-none" or fid not in s or fid not in p:
+        if fid in CHANGED or fid not in s or fid not in p:
             continue
         a, b = s[fid], p[fid]
         same = lambda f: [f["severity"], port_free(f["summary"]), port_free(json.dumps(f["evidence"]))]
