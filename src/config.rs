@@ -1,5 +1,5 @@
 use crate::cache::LastRepair;
-use crate::issuer::IssState;
+use crate::iss::IssuerState;
 use crate::repair::Repairer;
 
 /// The default [`RepairMetadataLayer::max_body_bytes`](crate::RepairMetadataLayer::max_body_bytes): 64 KiB.
@@ -22,7 +22,7 @@ pub(crate) struct Config {
     /// The last document repaired and its outcome, shared by every clone.
     pub(crate) last: LastRepair,
     /// The `iss` repair, when it is on.
-    pub(crate) iss: Option<IssState>,
+    pub(crate) iss: Option<IssuerState>,
 }
 
 impl Config {
@@ -57,7 +57,7 @@ impl Config {
             // The advertisement is part of the repaired bytes; a configured
             // issuer is part of what they promise.
             eat(b"iss");
-            eat(iss.issuer.as_configured().unwrap_or("").as_bytes());
+            eat(iss.issuer().as_configured().unwrap_or("").as_bytes());
         }
         self.etag_suffix = format!("-omr{hash:08x}");
     }

@@ -1,6 +1,5 @@
 use crate::config::Config;
-use crate::iss::Issuer;
-use crate::issuer::IssState;
+use crate::iss::{Issuer, IssuerState};
 use crate::matcher::{DiscoveryPaths, Or, StandardPaths};
 use crate::repair::{Placement, Repairer, Rule};
 use crate::service::RepairMetadata;
@@ -234,7 +233,7 @@ impl<M> RepairMetadataLayer<M> {
     pub fn iss(self, issuer: Issuer) -> Self {
         self.update(|c| {
             c.repairer = c.repairer.clone().advertise_iss(true);
-            c.iss = Some(IssState::new(issuer));
+            c.iss = Some(IssuerState::new(issuer));
         })
     }
 

@@ -98,7 +98,6 @@ mod config;
 mod future;
 mod headers;
 pub mod iss;
-mod issuer;
 mod layer;
 mod matcher;
 mod redirect;

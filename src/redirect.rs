@@ -4,8 +4,7 @@
 
 use crate::config::Config;
 use crate::headers::check_response;
-use crate::iss::{add_iss, needs_iss};
-use crate::issuer::Known;
+use crate::iss::{IssuerState, Redirect, METADATA_PATHS};
 use crate::trace;
 use bytes::{Buf, Bytes};
 use http::header::{HeaderValue, ACCEPT_ENCODING, LOCATION};
@@ -17,13 +16,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use tower_service::Service;
-
-/// Where a learned issuer is fetched from, in order (RFC 8414 §3, `OpenID`
-/// Connect Discovery §4): the placements of an issuer without a path.
-const METADATA_PATHS: [&str; 2] = [
-    "/.well-known/oauth-authorization-server",
-    "/.well-known/openid-configuration",
-];
 
 /// What a request's future needs for the `iss` repair.
 #[derive(Debug)]
@@ -44,20 +36,20 @@ pub(crate) fn start<F, B, S, R>(mut res: Response<B>, plan: IssPlan<S>) -> Start
     let Some(state) = &plan.config.iss else {
         return Start::Done(res);
     };
-    let known = state.known();
-    match (known, plan.learner) {
-        (Known::Unknown, Some(svc)) if location(res.headers()).is_some_and(needs_iss) => {
-            Start::Fetch(Box::new(Fetching {
-                held: res,
-                config: plan.config,
-                svc,
-                next: 0,
-                step: Step::Ready,
-                _request: PhantomData,
-            }))
-        }
-        (known, _) => {
-            rewrite(res.headers_mut(), &known);
+    let Some(text) = location(res.headers()) else {
+        return Start::Done(res);
+    };
+    match (state.redirect(text), plan.learner) {
+        (Redirect::Unknown, Some(svc)) => Start::Fetch(Box::new(Fetching {
+            held: res,
+            config: plan.config,
+            svc,
+            next: 0,
+            step: Step::Ready,
+            _request: PhantomData,
+        })),
+        (decision, _) => {
+            apply(res.headers_mut(), decision);
             Start::Done(res)
         }
     }
@@ -72,28 +64,25 @@ fn location(headers: &HeaderMap) -> Option<&str> {
     }
 }
 
-/// Adds `iss` to the redirect's `Location` when the issuer is known.
-fn rewrite(headers: &mut HeaderMap, known: &Known) {
-    let Some(text) = location(headers) else {
-        return;
-    };
-    let reason = match known {
-        Known::Add(issuer) => match add_iss(text, issuer) {
-            None => return,
-            Some(new) => match HeaderValue::from_str(&new) {
-                Ok(v) => {
-                    headers.insert(LOCATION, v);
-                    trace::iss_added(issuer);
-                    return;
-                }
-                Err(_) => "the rewritten location is not a header value",
-            },
+/// Puts a rewritten `Location` in place.
+fn apply(headers: &mut HeaderMap, decision: Redirect) {
+    match decision {
+        // `add_iss` keeps visible ASCII and adds percent-encoded bytes only.
+        Redirect::Added(new) => match HeaderValue::from_str(&new) {
+            Ok(v) => {
+                headers.insert(LOCATION, v);
+            }
+            Err(_) => trace::iss_not_added("the rewritten location is not a header value"),
         },
-        Known::Leave(reason) => reason,
-        Known::Unknown => "the issuer is not known",
-    };
-    if needs_iss(text) {
-        trace::iss_not_added(reason);
+        Redirect::Unknown => trace::iss_not_added("the issuer could not be fetched"),
+        _ => {}
+    }
+}
+
+/// The held redirect, decided by what `state` knows now.
+fn decide(headers: &mut HeaderMap, state: &IssuerState) {
+    if let Some(decision) = location(headers).map(|text| state.redirect(text)) {
+        apply(headers, decision);
     }
 }
 
@@ -127,7 +116,7 @@ where
             mut held, config, ..
         } = self;
         if let Some(state) = &config.iss {
-            rewrite(held.headers_mut(), &state.known());
+            decide(held.headers_mut(), state);
         }
         held
     }

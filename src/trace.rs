@@ -41,20 +41,20 @@ pub(crate) fn iss_not_added(reason: &str) {
     let _ = reason;
 }
 
-/// What the layer now does with redirects.
-pub(crate) fn issuer_state(known: &crate::issuer::Known) {
+/// The issuer the `iss` repair now adds.
+pub(crate) fn issuer_learned(issuer: &str) {
     #[cfg(feature = "tracing")]
-    match known {
-        crate::issuer::Known::Add(issuer) => {
-            tracing::info!(issuer = %issuer, "learned the issuer for iss");
-        }
-        crate::issuer::Known::Leave(reason) => {
-            tracing::warn!(reason, "iss repair off for this layer");
-        }
-        crate::issuer::Known::Unknown => {}
-    }
+    tracing::info!(issuer, "learned the issuer for iss");
     #[cfg(not(feature = "tracing"))]
-    let _ = known;
+    let _ = issuer;
+}
+
+/// The `iss` repair stops adding `iss`, for this reason.
+pub(crate) fn iss_off(reason: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(reason, "iss repair off for this layer");
+    #[cfg(not(feature = "tracing"))]
+    let _ = reason;
 }
 
 /// A document names another issuer than the configured one.

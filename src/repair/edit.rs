@@ -1,6 +1,7 @@
 //! The edit: which bytes to insert where so that every rule holds, spelled
 //! the way the document spells its own arrays and members.
 
+use super::advertise;
 use super::read::{self, Object};
 use super::{Placement, Repairer, Rule, Skip, WhenAbsent};
 use bytes::Bytes;
@@ -71,9 +72,9 @@ impl Repairer {
             }
         }
         if self.advertise_iss {
-            let (issuer, stated) = (find("issuer"), find(crate::iss::SUPPORTED_MEMBER));
-            if crate::iss::decide(text, issuer, stated).is_ok() {
-                let field = crate::iss::SUPPORTED_MEMBER;
+            let (issuer, stated) = (find("issuer"), find(advertise::SUPPORTED_MEMBER));
+            if advertise::decide(text, issuer, stated).is_ok() {
+                let field = advertise::SUPPORTED_MEMBER;
                 member_head(doc, &obj, field, &mut added);
                 added.extend_from_slice(b"true");
                 fields.push(Cow::Borrowed(field));

@@ -16,6 +16,7 @@
 //! );
 //! ```
 
+pub(crate) mod advertise;
 mod edit;
 pub(crate) mod read;
 mod rule;
@@ -73,7 +74,7 @@ impl Repairer {
         }
         if self.advertise_iss {
             names.push(Cow::Borrowed("issuer"));
-            names.push(Cow::Borrowed(crate::iss::SUPPORTED_MEMBER));
+            names.push(Cow::Borrowed(advertise::SUPPORTED_MEMBER));
         }
         self.names = names;
         self
