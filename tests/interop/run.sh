@@ -229,7 +229,9 @@ check() { # SERVER CLIENT ROUTE BASE_URL RESULT
   fi
   if [ "$pair_failed" = 1 ]; then failures=$((failures + 1)); else passed=$((passed + 1)); fi
   local shown_method=${method:-—}; [ -z "$method" ] && [ -n "$(field "$r" failed)" ] && shown_method="— (fails at $(field "$r" failed))"
-  table+=("| $server | $client | $route | $shown_method | $([ "$secret" = true ] && echo yes || echo no) | $([ "$login" = true ] && echo yes || echo no) | $([ "$tool" = true ] && echo yes || echo no) |")
+  local shown_login; shown_login=$([ "$login" = true ] && echo yes || echo no)
+  [[ "$(field "$r" rejected)" == *'"iss"'* ]] && shown_login='no (the callback rejects the redirect: no `iss`)'
+  table+=("| $server | $client | $route | $shown_method | $([ "$secret" = true ] && echo yes || echo no) | $shown_login | $([ "$tool" = true ] && echo yes || echo no) |")
 }
 
 run_pair() { # SERVER CLIENT ROUTE BASE_URL REG_FILE
