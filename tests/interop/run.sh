@@ -19,11 +19,12 @@
 #            (`fast-agent auth mcp login`, its passthrough model calling the
 #            tool); every model API a loopback stand-in
 #   versions: tests/interop/versions.sh, the one place they are pinned
-#   in-process: mcp-remote against mcp 1.27.1 and FastMCP 4.2.3 wrapped by
-#            the ASGI middleware (asgi/, the README's one line), a third
-#            route asserted as "through the proxy" is; INTEROP_ASGI_SITE
-#            names a folder holding the installed package (else
-#            scripts/asgi_build.sh builds one)
+#   in-process: mcp-remote and Gemini CLI against mcp 1.27.1 and FastMCP
+#            4.2.3 wrapped by the ASGI middleware (asgi/, the README's one
+#            line, its defaults: iss on), a third route asserted as
+#            "through the proxy" is; INTEROP_ASGI_SITE names a folder
+#            holding the installed package (else scripts/asgi_build.sh
+#            builds one)
 #
 # Asserted, not just printed: through the proxy every client registers as a
 # public client (no secret issued or stored), logs in and calls the tool, and
@@ -125,7 +126,7 @@ else
 fi
 
 # The in-process route's servers and clients, and the middleware they load.
-inproc_servers="mcp-$MCP_1 fastmcp-$FASTMCP_4"; inproc_clients="mcp-remote"
+inproc_servers="mcp-$MCP_1 fastmcp-$FASTMCP_4"; inproc_clients="mcp-remote gemini-cli"
 inproc() { [[ " $inproc_servers " == *" $1 "* ]] && { [ -z "${2:-}" ] || [[ " $inproc_clients " == *" $2 "* ]]; }; }
 asgi_site=${INTEROP_ASGI_SITE:-}
 for server in $servers; do for client in $clients; do
