@@ -5,7 +5,8 @@ Registrations are recorded as in as_server.py.
     python fastmcp_server.py PORT ISSUER_URL
 
 With INTEROP_ASGI_MIDDLEWARE=1 the app is wrapped in-process by the
-oauth-metadata-repair-asgi middleware, the README's one line for FastMCP.
+oauth-metadata-repair-asgi middleware, the README's one line for FastMCP
+(=http_app: the same list to http_app(), served by uvicorn).
 """
 
 import os
@@ -46,6 +47,14 @@ def main():
         from starlette.middleware import Middleware
 
         middleware = [Middleware(RepairMetadataMiddleware)]
+    if os.environ.get("INTEROP_ASGI_MIDDLEWARE") == "http_app":
+        # The other documented line: the same list to http_app(), served by
+        # uvicorn.
+        import uvicorn
+
+        app = server.http_app(path="/mcp", middleware=middleware)
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        return
     server.run(
         transport="http",
         host="127.0.0.1",
