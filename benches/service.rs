@@ -41,7 +41,7 @@ fn run<S, B>(
     bare: S,
     layered: RepairMetadata<S>,
 ) where
-    S: Service<Request<Empty<Bytes>>, Response = Response<B>, Error = Infallible>,
+    S: Service<Request<Empty<Bytes>>, Response = Response<B>, Error = Infallible> + Clone,
     B: Body,
     B::Error: std::fmt::Debug,
 {

@@ -16,11 +16,11 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use oauth_metadata_repair::RepairMetadataLayer;
 use std::convert::Infallible;
-use tower::{service_fn, Layer};
+use tower::{service_fn, Layer, ServiceExt};
 
 const DOC: &str = r#"{"issuer":"http://127.0.0.1:8000/","authorization_endpoint":"http://127.0.0.1:8000/authorize","token_endpoint":"http://127.0.0.1:8000/token","registration_endpoint":"http://127.0.0.1:8000/register","scopes_supported":["user"],"response_types_supported":["code"],"grant_types_supported":["authorization_code","refresh_token"],"token_endpoint_auth_methods_supported":["client_secret_post","client_secret_basic"],"code_challenge_methods_supported":["S256"]}"#;
 
-async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle<B>(req: Request<B>) -> Result<Response<Full<Bytes>>, Infallible> {
     static DOWNLOAD: [u8; 65536] = [b'x'; 65536];
     let (ct, body): (&str, &'static [u8]) = match req.uri().path() {
         "/.well-known/oauth-authorization-server" => ("application/json", DOC.as_bytes()),
@@ -56,7 +56,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (stream, _) = listener.accept().await?;
         let io = TokioIo::new(stream);
         if layer {
-            let svc = repair.layer(service_fn(handle));
+            // The layer asks for a request body with a `Default` (its own
+            // metadata fetch has none); this handler reads no body.
+            let svc = repair
+                .layer(service_fn(handle::<Option<Incoming>>))
+                .map_request(|req: Request<Incoming>| req.map(Some));
             tokio::spawn(async move {
                 let svc = TowerToHyperService::new(svc);
                 let _ = auto::Builder::new(TokioExecutor::new())
@@ -64,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .await;
             });
         } else {
-            let svc = TowerToHyperService::new(service_fn(handle));
+            let svc = TowerToHyperService::new(service_fn(handle::<Incoming>));
             tokio::spawn(async move {
                 let _ = auto::Builder::new(TokioExecutor::new())
                     .serve_connection(io, svc)

@@ -5,14 +5,20 @@
 #                                        README's block between its markers)
 #   docs/src/generated/help.txt          oauth-metadata-repair --help
 #   docs/src/generated/help-check.txt    oauth-metadata-repair check --help
-#   docs/src/generated/check-*.txt/json  check --register against a real
-#                                        mcp 1.27.1 server, straight and
-#                                        through the proxy
+#   docs/src/generated/check-*.txt/json  check --register --login against a
+#                                        real mcp 1.27.1 server, straight and
+#                                        through the proxy, with
+#                                        tests/interop/browser.py as the
+#                                        person at the browser
 #   docs/src/generated/proxy-log.txt     what that proxy logged meanwhile
 #   docs/src/generated/matrix.md         the table tests/interop/run.sh
 #                                        prints, taken from its saved output
 #                                        target/interop/matrix.out (.ci/run
 #                                        saves it) when that file exists
+#   docs/src/generated/conformance.md    the table tests/interop/conformance.sh
+#                                        writes to target/conformance/table.md
+#                                        (.ci/run runs it), when that file
+#                                        exists
 #
 #   bash scripts/docs_output.sh          # rewrite them (and the README block)
 #   bash scripts/docs_output.sh --check  # fail if a fresh run differs
@@ -20,7 +26,9 @@
 # What varies from run to run is written the same way every time: the demo's
 # ephemeral ports as PORT; the proxy's log without timestamps; the check servers run on free 4-digit ports written
 # as 8000 (the server) and 8080 (the proxy), so byte offsets and sizes are
-# those of a server on :8000; the throwaway client ids as a fixed UUID.
+# those of a server on :8000; --login's callback, on an ephemeral (5-digit)
+# port, as 50000; the throwaway client ids as a fixed UUID; the conformance
+# table's test servers' ports as PORT.
 # Uses the mcp 1.27.1 venv of tests/interop (target/interop/venv-mcp-1.27.1,
 # made here when missing); loopback only; every wait is bounded; every
 # process started is stopped on exit.
@@ -96,6 +104,7 @@ normalise() {
   sed -E -e "s/127\.0\.0\.1:$server_port\b/127.0.0.1:8000/g" \
     -e "s/127\.0\.0\.1:$proxy_port\b/127.0.0.1:8080/g" \
     -e "s/127\.0\.0\.1:$upstream_port\b/127.0.0.1:8000/g" \
+    -e 's#127\.0\.0\.1:[0-9]{5}/callback#127.0.0.1:50000/callback#g' \
     -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/00000000-0000-4000-8000-000000000000/g'
 }
 run_check() { # NAME EXPECTED_STATUS ARGS...
@@ -109,15 +118,20 @@ run_check() { # NAME EXPECTED_STATUS ARGS...
   fi
   normalise <"$out/$name.raw" >"$out/$name"
 }
-run_check check-straight.txt 1 --register "http://127.0.0.1:$server_port/mcp"
-run_check check-proxied.txt 0 --register "http://127.0.0.1:$proxy_port/mcp"
-run_check check-straight.json 1 --json --register "http://127.0.0.1:$server_port/mcp"
+# tests/interop/browser.py plays the person at the browser: it opens the
+# authorization URL, which the test server approves at once, and follows the
+# redirect to check's loopback callback.
+login=(--register --login --browser "python3 tests/interop/browser.py")
+run_check check-straight.txt 1 "${login[@]}" "http://127.0.0.1:$server_port/mcp"
+run_check check-proxied.txt 0 "${login[@]}" "http://127.0.0.1:$proxy_port/mcp"
+run_check check-straight.json 1 --json "${login[@]}" "http://127.0.0.1:$server_port/mcp"
 # What the proxy logged while check read the server through it: its startup
-# line and one line per discovery document it answered.
+# line, one line per discovery document it answered, and its iss repair
+# (the issuer learned, the iss added to the authorization redirect).
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 # The timestamps are dropped, and the two figures that follow the machine's
 # open-file limit are written as N.
-grep -E 'started|repaired|left alone' "$out/proxy.log" | sed -E -e 's/\x1b\[[0-9;]*m//g' -e 's/^[0-9T:.-]+Z +//' \
+grep -E 'started|repaired|left alone|iss' "$out/proxy.log" | sed -E -e 's/\x1b\[[0-9;]*m//g' -e 's/^[0-9T:.-]+Z +//' \
   -e 's/max_connections=[0-9]+ open_files=[0-9]+/max_connections=N open_files=N/' | normalise >"$out/proxy-log.txt"
 
 # The interop matrix, from the saved output of tests/interop/run.sh.
@@ -129,6 +143,16 @@ if [ -f "$matrix_out" ]; then
 else
   echo "note: $matrix_out is absent (bash tests/interop/run.sh | tee $matrix_out makes it): $gen/matrix.md left as it is" >&2
   cp "$gen/matrix.md" "$out/matrix.md"
+fi
+
+# The conformance table, from the saved output of tests/interop/conformance.sh.
+conformance_out=target/conformance/table.md
+if [ -f "$conformance_out" ]; then
+  sed -E 's/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g' "$conformance_out" >"$out/conformance.md"
+  if ! grep -q '^| test server switch |' "$out/conformance.md"; then echo "FAIL: no table in $conformance_out" >&2; exit 1; fi
+else
+  echo "note: $conformance_out is absent (bash tests/interop/conformance.sh makes it): $gen/conformance.md left as it is" >&2
+  cp "$gen/conformance.md" "$out/conformance.md"
 fi
 
 # The README's copy of the demo, between its markers.
@@ -143,7 +167,7 @@ block = "```console\n$ cargo run --example demo\n" + open(demo).read() + "```\n"
 open(target, "w").write(text[:start] + block + text[end:])
 EOF
 
-files="demo.txt help.txt help-check.txt check-straight.txt check-proxied.txt check-straight.json proxy-log.txt matrix.md"
+files="demo.txt help.txt help-check.txt check-straight.txt check-proxied.txt check-straight.json proxy-log.txt matrix.md conformance.md"
 if [ "$mode" = write ]; then
   mkdir -p "$gen"
   for f in $files; do cp "$out/$f" "$gen/$f"; done

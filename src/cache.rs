@@ -2,6 +2,7 @@
 //! change, so the edits computed for one are reused when the upstream
 //! serves the same bytes again.
 
+use crate::iss::{learn_issuer, NoIssuer};
 use crate::repair::{Edits, Repairer, Skip};
 use bytes::Bytes;
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,18 @@ use std::sync::{Arc, Mutex};
 pub(crate) struct Outcome {
     doc: Bytes,
     pub(crate) edits: Result<Edits, Skip>,
+    /// What the document says about its issuer, when the repairer
+    /// advertises `iss`.
+    pub(crate) issuer: Option<Result<String, NoIssuer>>,
+}
+
+impl Outcome {
+    /// True when the repair added the `iss` advertisement.
+    pub(crate) fn advertised_iss(&self) -> bool {
+        self.edits
+            .as_ref()
+            .is_ok_and(|e| e.fields.iter().any(|f| f == crate::iss::SUPPORTED_MEMBER))
+    }
 }
 
 /// The last [`Outcome`], shared by every clone of the service: one
@@ -35,6 +48,7 @@ impl LastRepair {
         let outcome = Arc::new(Outcome {
             doc: doc.clone(),
             edits: repairer.edits(doc),
+            issuer: repairer.advertises_iss().then(|| learn_issuer(doc)),
         });
         if let Ok(mut slot) = self.slot.try_lock() {
             *slot = Some(Arc::clone(&outcome));

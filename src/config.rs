@@ -1,4 +1,5 @@
 use crate::cache::LastRepair;
+use crate::iss::IssuerState;
 use crate::repair::Repairer;
 
 /// The default [`RepairMetadataLayer::max_body_bytes`](crate::RepairMetadataLayer::max_body_bytes): 64 KiB.
@@ -20,6 +21,8 @@ pub(crate) struct Config {
     pub(crate) etag_suffix: String,
     /// The last document repaired and its outcome, shared by every clone.
     pub(crate) last: LastRepair,
+    /// The `iss` repair, when it is on.
+    pub(crate) iss: Option<IssuerState>,
 }
 
 impl Config {
@@ -30,6 +33,7 @@ impl Config {
             respect_no_transform: true,
             etag_suffix: String::new(),
             last: LastRepair::default(),
+            iss: None,
         };
         config.refresh_suffix();
         config
@@ -49,6 +53,12 @@ impl Config {
             eat(format!("{:?}", rule.absent()).as_bytes());
         }
         eat(format!("{:?}", self.repairer.placement_in_force()).as_bytes());
+        if let Some(iss) = &self.iss {
+            // The advertisement is part of the repaired bytes; a configured
+            // issuer is part of what they promise.
+            eat(b"iss");
+            eat(iss.issuer().as_configured().unwrap_or("").as_bytes());
+        }
         self.etag_suffix = format!("-omr{hash:08x}");
     }
 }

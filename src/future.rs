@@ -1,12 +1,12 @@
 use crate::body::ResponseBody;
 use crate::config::Config;
-use crate::headers::{
-    after_repair, check_response, drop_digests, relabel_not_modified, RequestPlan,
-};
+use crate::headers::{after_repair, drop_digests, response_head};
+use crate::plain::RequestPlan;
+use crate::redirect::{self, Fetching, IssPlan, Start};
 use crate::trace;
 use bytes::{Buf, Bytes};
 use http::response::Parts;
-use http::{HeaderMap, Response, StatusCode};
+use http::{HeaderMap, Request, Response};
 use http_body::Body;
 use pin_project_lite::pin_project;
 use std::collections::VecDeque;
@@ -14,21 +14,29 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use tower_service::Service;
 
 pin_project! {
     /// Response future of [`RepairMetadata`](crate::RepairMetadata).
     ///
     /// For a discovery request it also reads the document (up to the limit)
     /// before it resolves, because the repaired headers depend on the
-    /// repaired body. For every other request it resolves as soon as the
-    /// inner future does.
-    pub struct ResponseFuture<F, B> {
+    /// repaired body. With the `iss` repair on, a redirect that needs an
+    /// issuer before one is known waits for the service's own metadata.
+    /// Every other response resolves as soon as the inner future does.
+    ///
+    /// `S` and `R` are the inner service and its request body: the service
+    /// is cloned to fetch its metadata while no issuer is known.
+    pub struct ResponseFuture<F, B, S, R> {
         #[pin]
         inner: F,
         discovery: Option<Discovery>,
         // Boxed: only discovery responses pay for it, and every other
-        // response future stays as small as the inner one plus two words.
+        // response future stays as small as the inner one plus a few words.
         buffering: Option<Box<Buffering<B>>>,
+        iss: Option<IssPlan<S>>,
+        // Boxed: only a redirect that waits for the metadata pays for it.
+        fetching: Option<Box<Fetching<F, B, S, R>>>,
     }
 }
 
@@ -51,12 +59,14 @@ struct Buffering<B> {
     discovery: Discovery,
 }
 
-impl<F, B> ResponseFuture<F, B> {
-    pub(crate) fn passthrough(inner: F) -> Self {
+impl<F, B, S, R> ResponseFuture<F, B, S, R> {
+    pub(crate) fn passthrough(inner: F, iss: Option<IssPlan<S>>) -> Self {
         Self {
             inner,
             discovery: None,
             buffering: None,
+            iss,
+            fetching: None,
         }
     }
 
@@ -65,14 +75,18 @@ impl<F, B> ResponseFuture<F, B> {
             inner,
             discovery: Some(Discovery { config, plan }),
             buffering: None,
+            iss: None,
+            fetching: None,
         }
     }
 }
 
-impl<F, B, E> Future for ResponseFuture<F, B>
+impl<F, B, S, R, E> Future for ResponseFuture<F, B, S, R>
 where
+    S: Service<Request<R>, Response = Response<B>, Future = F, Error = E>,
     F: Future<Output = Result<Response<B>, E>>,
     B: Body,
+    R: Default,
 {
     type Output = Result<Response<ResponseBody<B>>, E>;
 
@@ -81,21 +95,30 @@ where
         if let Some(b) = this.buffering.take() {
             return drive(this.buffering, b, cx).map(Ok);
         }
+        if let Some(f) = this.fetching.take() {
+            return wait(this.fetching, f, cx).map(Ok);
+        }
         let response = ready!(this.inner.poll(cx))?;
         let Some(discovery) = this.discovery.take() else {
-            return Poll::Ready(Ok(response.map(ResponseBody::passthrough)));
+            // The hot path: one status check for every non-redirect.
+            if !response.status().is_redirection() {
+                return Poll::Ready(Ok(response.map(ResponseBody::passthrough)));
+            }
+            let Some(plan) = this.iss.take() else {
+                return Poll::Ready(Ok(response.map(ResponseBody::passthrough)));
+            };
+            return match redirect::start(response, plan) {
+                Start::Done(response) => Poll::Ready(Ok(response.map(ResponseBody::passthrough))),
+                Start::Fetch(f) => wait(this.fetching, f, cx).map(Ok),
+            };
         };
         let (mut parts, body) = response.into_parts();
-        let config = &discovery.config;
-        if parts.status == StatusCode::NOT_MODIFIED && discovery.plan.revalidating {
-            // The upstream matched a tag we mapped back from a repaired one.
-            relabel_not_modified(&mut parts.headers, &config.etag_suffix);
-        }
-        if let Err(reason) = check_response(
-            parts.status,
-            &parts.headers,
-            config.respect_no_transform,
-            config.max_body_bytes,
+        let status = parts.status.as_u16();
+        if let Err(reason) = response_head(
+            &discovery.plan,
+            status,
+            &mut parts.headers,
+            &discovery.config,
         ) {
             trace::left_alone(reason);
             let body = ResponseBody::passthrough(body);
@@ -125,6 +148,28 @@ fn drive<B: Body>(
             Poll::Pending
         }
         Poll::Ready(end) => Poll::Ready(b.into_response(end)),
+    }
+}
+
+/// Polls the metadata fetch of a held redirect; parks it in `slot` while
+/// it is pending.
+fn wait<F, B, S, R, E>(
+    slot: &mut Option<Box<Fetching<F, B, S, R>>>,
+    mut f: Box<Fetching<F, B, S, R>>,
+    cx: &mut Context<'_>,
+) -> Poll<Response<ResponseBody<B>>>
+where
+    S: Service<Request<R>, Response = Response<B>, Future = F, Error = E>,
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Body,
+    R: Default,
+{
+    match f.poll_learn(cx) {
+        Poll::Pending => {
+            *slot = Some(f);
+            Poll::Pending
+        }
+        Poll::Ready(()) => Poll::Ready((*f).into_redirect().map(ResponseBody::passthrough)),
     }
 }
 
@@ -206,6 +251,7 @@ fn repair<B: Body>(b: Buffering<B>) -> Response<ResponseBody<B>> {
         }
     };
     let outcome = config.last.outcome(&doc, &config.repairer);
+    redirect::learn(config, &outcome);
     let body = match &outcome.edits {
         Ok(edits) => {
             trace::repaired(&edits.fields, edits.signed_metadata);
@@ -250,11 +296,12 @@ fn finish<B: Body>(
     Response::from_parts(parts, body)
 }
 
-impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
+impl<F, B, S, R> std::fmt::Debug for ResponseFuture<F, B, S, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseFuture")
             .field("discovery", &self.discovery.is_some())
             .field("buffering", &self.buffering.is_some())
+            .field("fetching", &self.fetching.is_some())
             .finish_non_exhaustive()
     }
 }

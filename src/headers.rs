@@ -1,43 +1,58 @@
-//! Header rules, each in one small helper with the reason it exists.
+//! Header rules, each in one small helper with the reason it exists. They
+//! work on any [`HeaderList`]: the layer's `http::HeaderMap` and the plain
+//! header pairs of [`crate::plain`] alike, so both follow the same rules.
 
-use http::header::{
-    HeaderMap, HeaderName, HeaderValue, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING,
-    CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, RANGE,
-    TRANSFER_ENCODING,
-};
-use http::{Method, StatusCode};
+use crate::config::Config;
+use crate::plain::{text, HeaderList, RequestPlan};
+
+const ACCEPT_ENCODING: &str = "accept-encoding";
+const CACHE_CONTROL: &str = "cache-control";
+const CONTENT_ENCODING: &str = "content-encoding";
+const CONTENT_LENGTH: &str = "content-length";
+const CONTENT_TYPE: &str = "content-type";
+const ETAG: &str = "etag";
+const IF_MODIFIED_SINCE: &str = "if-modified-since";
+const IF_NONE_MATCH: &str = "if-none-match";
+const IF_RANGE: &str = "if-range";
+const RANGE: &str = "range";
+const TRANSFER_ENCODING: &str = "transfer-encoding";
 
 /// Digests of the body bytes, wrong once the body changes (RFC 9530, RFC
 /// 1864, RFC 3230).
 const DIGESTS: [&str; 4] = ["content-digest", "repr-digest", "content-md5", "digest"];
 
-/// What the service learned about a matched request.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RequestPlan {
-    /// The client asked with HEAD; the inner service was asked with GET.
-    pub(crate) head: bool,
-    /// An `If-None-Match` naming a repaired representation was forwarded.
-    pub(crate) revalidating: bool,
+/// True for the methods whose responses are repaired.
+pub(crate) fn is_get_or_head(method: &str) -> bool {
+    method == "GET" || method == "HEAD"
 }
 
 /// Adjusts a matched discovery request before the inner service sees it.
 pub(crate) fn prepare_request<B>(req: &mut http::Request<B>, etag_suffix: &str) -> RequestPlan {
-    let head = req.method() == Method::HEAD;
+    let head = req.method() == http::Method::HEAD;
     if head {
         // Fetch the GET representation so HEAD can report its repaired
         // length and validator (RFC 9110 §9.3.2: same header fields as GET).
-        *req.method_mut() = Method::GET;
+        *req.method_mut() = http::Method::GET;
     }
-    let headers = req.headers_mut();
+    prepare_headers(head, req.headers_mut(), etag_suffix)
+}
+
+/// The header part of [`prepare_request`]; `head` when the client asked
+/// with HEAD (the caller sends GET instead).
+pub(crate) fn prepare_headers<H: HeaderList + ?Sized>(
+    head: bool,
+    headers: &mut H,
+    etag_suffix: &str,
+) -> RequestPlan {
     // Ask for an identity body we can edit; absent means "any coding"
     // (RFC 9110 §12.5.3).
-    headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+    headers.replace(ACCEPT_ENCODING, "identity");
     // A partial body cannot be repaired; the full document is small.
-    headers.remove(RANGE);
-    headers.remove(IF_RANGE);
+    headers.remove_all(RANGE);
+    headers.remove_all(IF_RANGE);
     // A date cannot tell a repaired copy from one cached before the layer
     // was deployed, so it must never earn a 304.
-    headers.remove(IF_MODIFIED_SINCE);
+    headers.remove_all(IF_MODIFIED_SINCE);
     let revalidating = map_if_none_match(headers, etag_suffix);
     RequestPlan { head, revalidating }
 }
@@ -45,13 +60,12 @@ pub(crate) fn prepare_request<B>(req: &mut http::Request<B>, etag_suffix: &str) 
 /// Keeps only the entity tags this layer issued, mapped back to the
 /// upstream's tags; any other tag may label an unrepaired copy. Returns true
 /// when some tag was forwarded.
-fn map_if_none_match(headers: &mut HeaderMap, suffix: &str) -> bool {
-    if !headers.contains_key(IF_NONE_MATCH) {
-        return false;
-    }
+fn map_if_none_match<H: HeaderList + ?Sized>(headers: &mut H, suffix: &str) -> bool {
     let mut kept = String::new();
-    for value in headers.get_all(IF_NONE_MATCH) {
-        let Ok(text) = value.to_str() else { continue };
+    let mut present = false;
+    for value in headers.values(IF_NONE_MATCH) {
+        present = true;
+        let Some(text) = text(value) else { continue };
         for tag in EntityTags(text) {
             let (weak, opaque) = tag;
             if let Some(upstream) = opaque.strip_suffix(suffix) {
@@ -67,14 +81,11 @@ fn map_if_none_match(headers: &mut HeaderMap, suffix: &str) -> bool {
             }
         }
     }
-    headers.remove(IF_NONE_MATCH);
-    match HeaderValue::from_str(&kept) {
-        Ok(v) if !kept.is_empty() => {
-            headers.insert(IF_NONE_MATCH, v);
-            true
-        }
-        _ => false,
+    if !present {
+        return false;
     }
+    headers.remove_all(IF_NONE_MATCH);
+    !kept.is_empty() && headers.replace(IF_NONE_MATCH, &kept)
 }
 
 /// Iterates `(weak, opaque-tag)` over a comma-separated entity-tag list
@@ -100,42 +111,67 @@ impl<'a> Iterator for EntityTags<'a> {
 /// The validator of a repaired representation: the upstream's tag plus the
 /// layer's suffix, weak if it was weak. `None` when the upstream's tag is
 /// malformed, and then the tag is dropped.
-pub(crate) fn derive_etag(value: &HeaderValue, suffix: &str) -> Option<HeaderValue> {
-    let text = value.to_str().ok()?.trim();
+pub(crate) fn derive_etag(value: &[u8], suffix: &str) -> Option<String> {
+    let text = text(value)?.trim();
     let mut tags = EntityTags(text);
     let (weak, opaque) = tags.next()?;
     if !tags.0.trim().is_empty() {
         return None;
     }
     let prefix = if weak { "W/" } else { "" };
-    HeaderValue::from_str(&format!("{prefix}\"{opaque}{suffix}\"")).ok()
+    Some(format!("{prefix}\"{opaque}{suffix}\""))
 }
 
 /// Re-labels the validator of a 304 that answered a repaired tag.
-pub(crate) fn relabel_not_modified(headers: &mut HeaderMap, suffix: &str) {
-    if let Some(v) = headers.get(ETAG).and_then(|v| derive_etag(v, suffix)) {
-        headers.insert(ETAG, v);
+fn relabel_not_modified<H: HeaderList + ?Sized>(headers: &mut H, suffix: &str) {
+    let derived = headers
+        .values(ETAG)
+        .next()
+        .and_then(|v| derive_etag(v, suffix));
+    if let Some(v) = derived {
+        headers.replace(ETAG, &v);
     }
+}
+
+/// The response head of a matched request: a 304 that answered one of the
+/// layer's tags is relabelled, then `Ok` when the response may be buffered
+/// and repaired, or the reason it must pass through.
+pub(crate) fn response_head<H: HeaderList + ?Sized>(
+    plan: &RequestPlan,
+    status: u16,
+    headers: &mut H,
+    config: &Config,
+) -> Result<(), &'static str> {
+    if status == 304 && plan.revalidating {
+        // The upstream matched a tag we mapped back from a repaired one.
+        relabel_not_modified(headers, &config.etag_suffix);
+    }
+    check_response(
+        status,
+        headers,
+        config.respect_no_transform,
+        config.max_body_bytes,
+    )
 }
 
 /// Why a discovery response must pass through untouched, or `Ok` when it
 /// may be buffered and repaired.
-pub(crate) fn check_response(
-    status: StatusCode,
-    headers: &HeaderMap,
+pub(crate) fn check_response<H: HeaderList + ?Sized>(
+    status: u16,
+    headers: &H,
     respect_no_transform: bool,
     limit: usize,
 ) -> Result<(), &'static str> {
-    if status != StatusCode::OK {
+    if status != 200 {
         return Err("status is not 200");
     }
-    if headers.get_all(CONTENT_ENCODING).iter().any(|v| {
-        !v.to_str()
-            .is_ok_and(|s| s.trim().eq_ignore_ascii_case("identity"))
-    }) {
+    if headers
+        .values(CONTENT_ENCODING)
+        .any(|v| !text(v).is_some_and(|s| s.trim().eq_ignore_ascii_case("identity")))
+    {
         return Err("content-encoding is not identity");
     }
-    let mut types = headers.get_all(CONTENT_TYPE).iter();
+    let mut types = headers.values(CONTENT_TYPE);
     if let Some(ct) = types.next() {
         if types.next().is_some() || !is_json_media_type(ct) {
             return Err("content-type is not json");
@@ -145,10 +181,10 @@ pub(crate) fn check_response(
         // RFC 9110 §7.7: an intermediary must not transform such content.
         return Err("cache-control: no-transform");
     }
-    let mut lengths = headers.get_all(CONTENT_LENGTH).iter();
+    let mut lengths = headers.values(CONTENT_LENGTH);
     match (lengths.next(), lengths.next()) {
         (None, _) => Ok(()),
-        (Some(v), None) => match v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+        (Some(v), None) => match text(v).and_then(|s| s.trim().parse::<u64>().ok()) {
             Some(n) if n > limit as u64 => Err("content-length over the limit"),
             Some(_) => Ok(()),
             None => Err("content-length is malformed"),
@@ -159,8 +195,8 @@ pub(crate) fn check_response(
 
 /// `application/json` or `application/<anything>+json`, parameters allowed,
 /// case-insensitive (RFC 9110 §8.3.1).
-pub(crate) fn is_json_media_type(value: &HeaderValue) -> bool {
-    let Ok(text) = value.to_str() else {
+pub(crate) fn is_json_media_type(value: &[u8]) -> bool {
+    let Some(text) = text(value) else {
         return false;
     };
     let essence = text.split(';').next().unwrap_or("").trim();
@@ -174,9 +210,9 @@ pub(crate) fn is_json_media_type(value: &HeaderValue) -> bool {
                 && sub[sub.len() - 5..].eq_ignore_ascii_case("+json")))
 }
 
-fn has_no_transform(headers: &HeaderMap) -> bool {
-    headers.get_all(CACHE_CONTROL).iter().any(|v| {
-        v.to_str().is_ok_and(|s| {
+fn has_no_transform<H: HeaderList + ?Sized>(headers: &H) -> bool {
+    headers.values(CACHE_CONTROL).any(|v| {
+        text(v).is_some_and(|s| {
             s.split(',')
                 .any(|d| d.trim().eq_ignore_ascii_case("no-transform"))
         })
@@ -184,29 +220,36 @@ fn has_no_transform(headers: &HeaderMap) -> bool {
 }
 
 /// Header fix-ups for a body that was changed to `len` bytes.
-pub(crate) fn after_repair(headers: &mut HeaderMap, len: usize, etag_suffix: &str) {
+pub(crate) fn after_repair<H: HeaderList + ?Sized>(headers: &mut H, len: usize, etag_suffix: &str) {
     // hyper trusts a present Content-Length; the framing is now ours.
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
-    headers.remove(TRANSFER_ENCODING);
+    headers.replace(CONTENT_LENGTH, &len.to_string());
+    headers.remove_all(TRANSFER_ENCODING);
     // A validator must not label different bytes (RFC 9110 §8.8.3).
-    if let Some(tag) = headers.remove(ETAG) {
-        if let Some(derived) = derive_etag(&tag, etag_suffix) {
-            headers.insert(ETAG, derived);
+    let derived = headers
+        .values(ETAG)
+        .next()
+        .map(|t| derive_etag(t, etag_suffix));
+    match derived {
+        Some(Some(derived)) => {
+            headers.replace(ETAG, &derived);
         }
+        Some(None) => headers.remove_all(ETAG),
+        None => {}
     }
     drop_digests(headers);
 }
 
 /// Removes digests of the old bytes (headers or trailers).
-pub(crate) fn drop_digests(headers: &mut HeaderMap) {
+pub(crate) fn drop_digests<H: HeaderList + ?Sized>(headers: &mut H) {
     for name in DIGESTS {
-        headers.remove(HeaderName::from_static(name));
+        headers.remove_all(name);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::{HeaderMap, HeaderValue};
 
     fn hv(s: &str) -> HeaderValue {
         HeaderValue::from_str(s).unwrap()
@@ -220,7 +263,7 @@ mod tests {
             "application/jrd+json",
             "application/vnd.x+JSON ;q=1",
         ] {
-            assert!(is_json_media_type(&hv(ok)), "{ok}");
+            assert!(is_json_media_type(ok.as_bytes()), "{ok}");
         }
         for no in [
             "text/html",
@@ -231,54 +274,56 @@ mod tests {
             "json",
             "application/jwt",
         ] {
-            assert!(!is_json_media_type(&hv(no)), "{no}");
+            assert!(!is_json_media_type(no.as_bytes()), "{no}");
         }
+        // Not visible ASCII: not a media type, as `HeaderValue::to_str` says.
+        assert!(!is_json_media_type("application/json\u{e9}".as_bytes()));
     }
 
     #[test]
     fn derived_etags_keep_strength_and_differ() {
-        assert_eq!(derive_etag(&hv("\"abc\""), "-s").unwrap(), "\"abc-s\"");
-        assert_eq!(derive_etag(&hv("W/\"abc\""), "-s").unwrap(), "W/\"abc-s\"");
-        assert!(derive_etag(&hv("abc"), "-s").is_none());
-        assert!(derive_etag(&hv("\"a\", \"b\""), "-s").is_none());
+        assert_eq!(derive_etag(b"\"abc\"", "-s").unwrap(), "\"abc-s\"");
+        assert_eq!(derive_etag(b"W/\"abc\"", "-s").unwrap(), "W/\"abc-s\"");
+        assert!(derive_etag(b"abc", "-s").is_none());
+        assert!(derive_etag(b"\"a\", \"b\"", "-s").is_none());
     }
 
     #[test]
     fn if_none_match_keeps_only_our_tags_mapped_back() {
         let mut h = HeaderMap::new();
-        h.insert(IF_NONE_MATCH, hv("\"up\", W/\"x-s\", \"y-s\""));
-        h.append(IF_NONE_MATCH, hv("*"));
+        h.insert("if-none-match", hv("\"up\", W/\"x-s\", \"y-s\""));
+        h.append("if-none-match", hv("*"));
         assert!(map_if_none_match(&mut h, "-s"));
-        assert_eq!(h.get(IF_NONE_MATCH).unwrap(), "W/\"x\", \"y\"");
+        assert_eq!(h.get("if-none-match").unwrap(), "W/\"x\", \"y\"");
         let mut h = HeaderMap::new();
-        h.insert(IF_NONE_MATCH, hv("\"upstream-tag\""));
+        h.insert("if-none-match", hv("\"upstream-tag\""));
         assert!(!map_if_none_match(&mut h, "-s"));
-        assert!(h.get(IF_NONE_MATCH).is_none());
+        assert!(h.get("if-none-match").is_none());
     }
 
     #[test]
     fn responses_that_must_pass_through() {
-        let ok = |h: &HeaderMap| check_response(StatusCode::OK, h, true, 100);
+        let ok = |h: &HeaderMap| check_response(200, h, true, 100);
         let mut h = HeaderMap::new();
         assert_eq!(ok(&h), Ok(()));
-        assert!(check_response(StatusCode::PARTIAL_CONTENT, &h, true, 100).is_err());
-        assert!(check_response(StatusCode::NOT_FOUND, &h, true, 100).is_err());
-        h.insert(CONTENT_LENGTH, hv("100"));
+        assert!(check_response(206, &h, true, 100).is_err());
+        assert!(check_response(404, &h, true, 100).is_err());
+        h.insert("content-length", hv("100"));
         assert_eq!(ok(&h), Ok(()));
-        h.insert(CONTENT_LENGTH, hv("101"));
+        h.insert("content-length", hv("101"));
         assert!(ok(&h).is_err());
-        h.insert(CONTENT_LENGTH, hv("1x"));
+        h.insert("content-length", hv("1x"));
         assert!(ok(&h).is_err());
         let mut h = HeaderMap::new();
-        h.insert(CONTENT_ENCODING, hv("gzip"));
+        h.insert("content-encoding", hv("gzip"));
         assert!(ok(&h).is_err());
-        h.insert(CONTENT_ENCODING, hv("Identity"));
+        h.insert("content-encoding", hv("Identity"));
         assert!(ok(&h).is_ok());
-        h.insert(CONTENT_TYPE, hv("text/plain"));
+        h.insert("content-type", hv("text/plain"));
         assert!(ok(&h).is_err());
         let mut h = HeaderMap::new();
-        h.insert(CACHE_CONTROL, hv("max-age=60, No-Transform"));
+        h.insert("cache-control", hv("max-age=60, No-Transform"));
         assert!(ok(&h).is_err());
-        assert!(check_response(StatusCode::OK, &h, false, 100).is_ok());
+        assert!(check_response(200, &h, false, 100).is_ok());
     }
 }

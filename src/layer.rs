@@ -1,5 +1,7 @@
 use crate::config::Config;
+use crate::iss::{Issuer, IssuerState};
 use crate::matcher::{DiscoveryPaths, Or, StandardPaths};
+use crate::plain::Core;
 use crate::repair::{Placement, Repairer, Rule};
 use crate::service::RepairMetadata;
 use std::sync::Arc;
@@ -164,6 +166,78 @@ impl<M> RepairMetadataLayer<M> {
         self.update(|c| c.repairer = c.repairer.clone().skip_signed_metadata(skip))
     }
 
+    /// Turns on the RFC 9207 `iss` repair: authorization responses get `iss`
+    /// and the authorization-server metadata the layer repairs advertises
+    /// `authorization_response_iss_parameter_supported: true`.
+    ///
+    /// The default is off. When on, a redirect (3xx) from any route whose
+    /// `Location` query carries `state` and `code` or `error` and no `iss`
+    /// gets `iss=<issuer>` appended ([`add_iss`](crate::iss::add_iss)); a
+    /// document with an `issuer` that does not state the member gets it
+    /// ([`Repairer::advertise_iss`](crate::repair::Repairer::advertise_iss)).
+    /// Both happen or neither:
+    ///
+    /// - [`Issuer::learned`](crate::Issuer::learned): the issuer is the
+    ///   `issuer` of the documents this layer repairs with the
+    ///   advertisement; before one was seen, the first authorization
+    ///   response waits while a clone of the wrapped service is asked for
+    ///   `/.well-known/oauth-authorization-server`, then
+    ///   `/.well-known/openid-configuration`. Never from a request header.
+    /// - [`Issuer::configured`](crate::Issuer::configured): this issuer,
+    ///   for a server whose metadata is elsewhere.
+    ///
+    /// Left alone: a `Location` that has `iss`, a server whose metadata
+    /// already states `authorization_response_iss_parameter_supported` (its
+    /// redirects too), redirects that are not authorization responses,
+    /// non-redirects (`response_mode=form_post` included), and a learned
+    /// layer that saw two different issuers: it stops adding `iss` rather
+    /// than guess which one answered (configure the issuer, or put one layer
+    /// in front of each issuer). With the `tracing` feature each `iss`
+    /// added, and each authorization response left without one, is logged.
+    ///
+    /// ```
+    /// use oauth_metadata_repair::{Issuer, RepairMetadataLayer};
+    /// # use http_body_util::BodyExt;
+    /// # use tower::{Layer, ServiceExt};
+    /// # type Body = http_body_util::Full<bytes::Bytes>;
+    ///
+    /// let layer = RepairMetadataLayer::new().iss(Issuer::learned());
+    /// let service = layer.layer(tower::service_fn(|req: http::Request<Body>| async move {
+    ///     let res = match req.uri().path() {
+    ///         "/.well-known/oauth-authorization-server" => http::Response::builder()
+    ///             .header("content-type", "application/json")
+    ///             .body(Body::from(r#"{"issuer":"http://127.0.0.1:8000/"}"#)),
+    ///         _ => http::Response::builder()
+    ///             .status(302)
+    ///             .header("location", "http://127.0.0.1:3000/cb?code=c&state=s")
+    ///             .body(Body::default()),
+    ///     };
+    ///     Ok::<_, std::convert::Infallible>(res.unwrap())
+    /// }));
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// // A freshly started layer: the first redirect already carries iss.
+    /// let req = http::Request::get("/authorize").body(Body::default()).unwrap();
+    /// let res = service.clone().oneshot(req).await.unwrap();
+    /// assert_eq!(
+    ///     res.headers()["location"],
+    ///     "http://127.0.0.1:3000/cb?code=c&state=s&iss=http%3A%2F%2F127.0.0.1%3A8000%2F"
+    /// );
+    /// let req = http::Request::get("/.well-known/oauth-authorization-server").body(Body::default()).unwrap();
+    /// let doc = service.oneshot(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(
+    ///     doc,
+    ///     r#"{"issuer":"http://127.0.0.1:8000/","token_endpoint_auth_methods_supported":["client_secret_basic","none"],"authorization_response_iss_parameter_supported":true}"#
+    /// );
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn iss(self, issuer: Issuer) -> Self {
+        self.update(|c| {
+            c.repairer = c.repairer.clone().advertise_iss(true);
+            c.iss = Some(IssuerState::new(issuer));
+        })
+    }
+
     /// Repair documents marked `Cache-Control: no-transform` too.
     ///
     /// The default is `false`: RFC 9110 §7.7 forbids an intermediary to
@@ -172,6 +246,20 @@ impl<M> RepairMetadataLayer<M> {
     #[must_use]
     pub fn repair_no_transform(self, repair: bool) -> Self {
         self.update(|c| c.respect_no_transform = !repair)
+    }
+}
+
+impl<M: Clone> RepairMetadataLayer<M> {
+    /// The same settings as plain functions over bytes and header pairs,
+    /// for another server interface; see [`plain`](crate::plain).
+    ///
+    /// ```
+    /// let core = oauth_metadata_repair::RepairMetadataLayer::new().core();
+    /// assert!(core.is_discovery("HEAD", "/.well-known/openid-configuration"));
+    /// ```
+    #[must_use]
+    pub fn core(&self) -> Core<M> {
+        Core::from_parts(Arc::clone(&self.config), self.paths.clone())
     }
 }
 

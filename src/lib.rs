@@ -79,6 +79,12 @@
 //! output is the input plus the inserted bytes, with the upstream's own
 //! separator and indentation. What `serde_json` refuses is left alone.
 //!
+//! # Other server interfaces
+//!
+//! [`plain`] gives the same rules over bytes and header pairs, for an
+//! adapter to another server interface; the ASGI middleware
+//! `oauth-metadata-repair-asgi` is one, and the layer itself calls them.
+//!
 //! # Feature flags
 //!
 //! - `tracing`: one `INFO` event per repaired document and one `DEBUG`
@@ -100,8 +106,11 @@ mod cache;
 mod config;
 mod future;
 mod headers;
+pub mod iss;
 mod layer;
 mod matcher;
+pub mod plain;
+mod redirect;
 pub mod repair;
 mod service;
 mod trace;
@@ -109,6 +118,7 @@ mod trace;
 pub use body::ResponseBody;
 pub use config::DEFAULT_MAX_BODY_BYTES;
 pub use future::ResponseFuture;
+pub use iss::Issuer;
 pub use layer::RepairMetadataLayer;
 pub use matcher::{is_clean_path, DiscoveryPaths, Or, StandardPaths, UnderPrefix};
 pub use service::RepairMetadata;

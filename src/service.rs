@@ -1,8 +1,9 @@
 use crate::config::Config;
 use crate::future::ResponseFuture;
-use crate::headers::prepare_request;
+use crate::headers::{is_get_or_head, prepare_request};
 use crate::matcher::{DiscoveryPaths, StandardPaths};
-use http::{Method, Request, Response};
+use crate::redirect::IssPlan;
+use http::{Request, Response};
 use http_body::Body;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -14,6 +15,11 @@ use tower_service::Service;
 ///
 /// Every other request goes to the inner service as it came, and every other
 /// response comes back as the inner service made it, streamed.
+///
+/// The inner service is `Clone` and its request body `Default` (as for
+/// tower-http's `FollowRedirect`): with the `iss` repair on and no issuer
+/// known yet, a clone asks the service for its own metadata with an empty
+/// `GET`.
 #[derive(Debug, Clone)]
 pub struct RepairMetadata<S, M = StandardPaths> {
     inner: S,
@@ -48,13 +54,14 @@ impl<S, M> RepairMetadata<S, M> {
 
 impl<S, M, ReqBody, ResBody> Service<Request<ReqBody>> for RepairMetadata<S, M>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     M: DiscoveryPaths,
     ResBody: Body,
+    ReqBody: Default,
 {
     type Response = Response<crate::ResponseBody<ResBody>>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, ResBody>;
+    type Future = ResponseFuture<S::Future, ResBody, S, ReqBody>;
 
     #[inline]
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -62,10 +69,14 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let discovery = (req.method() == Method::GET || req.method() == Method::HEAD)
-            && self.paths.is_discovery(req.uri().path());
+        let discovery =
+            is_get_or_head(req.method().as_str()) && self.paths.is_discovery(req.uri().path());
         if !discovery {
-            return ResponseFuture::passthrough(self.inner.call(req));
+            let iss = self.config.iss.as_ref().map(|state| IssPlan {
+                config: Arc::clone(&self.config),
+                learner: state.is_unknown().then(|| self.inner.clone()),
+            });
+            return ResponseFuture::passthrough(self.inner.call(req), iss);
         }
         let plan = prepare_request(&mut req, &self.config.etag_suffix);
         ResponseFuture::discovery(self.inner.call(req), Arc::clone(&self.config), plan)

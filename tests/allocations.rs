@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::{Empty, Full};
-use oauth_metadata_repair::RepairMetadata;
+use oauth_metadata_repair::{Issuer, RepairMetadata, RepairMetadataLayer};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -18,7 +18,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use support::ChunkedBody;
-use tower::{service_fn, Service};
+use tower::{service_fn, Layer, Service};
 
 struct Counting;
 
@@ -138,6 +138,14 @@ fn the_layer_adds_no_allocation_to_passthrough_and_bounded_memory_to_repairs() {
     };
     let mut bare = service_fn(small);
     let mut layered = RepairMetadata::new(service_fn(small));
+    // The iss repair on, with no issuer known yet and with one configured:
+    // a non-redirect costs a status check.
+    let mut learning = RepairMetadataLayer::new()
+        .iss(Issuer::learned())
+        .layer(service_fn(small));
+    let mut configured = RepairMetadataLayer::new()
+        .iss(Issuer::configured("https://as.example/"))
+        .layer(service_fn(small));
     let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
     let big = move |_: Request<Empty<Bytes>>| {
         let body = ChunkedBody::new(std::iter::repeat(chunk.clone()).take(16));
@@ -163,6 +171,11 @@ fn the_layer_adds_no_allocation_to_passthrough_and_bounded_memory_to_repairs() {
             l.allocs, b.allocs,
             "the layer allocates nothing on passthrough"
         );
+        for svc in [&mut learning, &mut configured] {
+            let r = request("/api");
+            let i = measure(|| assert_eq!(one_request(svc, r, &mut cx), 11));
+            assert_eq!(i.allocs, b.allocs, "the iss repair allocates nothing");
+        }
         // The chunked test body itself allocates its queue; the layer adds none.
         let b = measure(|| assert_eq!(one_request(&mut bare_big, r3, &mut cx), 1 << 20));
         let l = measure(|| assert_eq!(one_request(&mut layered_big, r4, &mut cx), 1 << 20));

@@ -120,3 +120,60 @@ fn one_debug_event_with_the_reason_per_document_left_alone() {
         assert!(events[0].contains(reason), "{reason}: {events:?}");
     }
 }
+
+/// The events of one authorization redirect through a layer with the `iss`
+/// repair, after `first` (a path) was asked.
+fn iss_events(doc: &'static str, first: &'static str) -> Vec<String> {
+    use oauth_metadata_repair::{Issuer, RepairMetadataLayer};
+    use tower::Layer;
+    let recorder = Recorder::default();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let svc = RepairMetadataLayer::new()
+                .iss(Issuer::learned())
+                .layer(service_fn(move |req: Request<Empty<Bytes>>| async move {
+                    let mut r = Response::new(Full::new(Bytes::from_static(doc.as_bytes())));
+                    if req.uri().path() == "/authorize" {
+                        *r.status_mut() = StatusCode::FOUND;
+                        r.headers_mut().insert(
+                            http::header::LOCATION,
+                            http::HeaderValue::from_static("/cb?code=c&state=s"),
+                        );
+                    }
+                    Ok::<_, Infallible>(r)
+                }));
+            for path in [first, "/authorize"] {
+                let req = Request::get(path).body(Empty::new()).unwrap();
+                let res = svc.clone().oneshot(req).await.unwrap();
+                res.into_body().collect().await.unwrap();
+            }
+        });
+    });
+    let events = recorder.0.lock().unwrap().clone();
+    events
+}
+
+#[test]
+fn an_event_when_iss_is_added_and_when_it_cannot_be() {
+    let added = iss_events(r#"{"issuer":"https://as.example/"}"#, "/authorize");
+    assert!(
+        added.iter().any(|e| e.starts_with("INFO")
+            && e.contains("added iss")
+            && e.contains("https://as.example/")),
+        "{added:?}"
+    );
+    // A server that states the member: the repair leaves its redirects
+    // alone, and says so for one that lacks iss.
+    let doc =
+        r#"{"issuer":"https://as.example/","authorization_response_iss_parameter_supported":true}"#;
+    let left = iss_events(doc, "/.well-known/oauth-authorization-server");
+    assert!(
+        left.iter().any(|e| e.starts_with("WARN")
+            && e.contains("left without iss")
+            && e.contains("states")),
+        "{left:?}"
+    );
+}

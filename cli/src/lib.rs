@@ -9,3 +9,4 @@
 pub mod check;
 pub mod proxy;
 pub mod repair_flags;
+pub mod tls_client;

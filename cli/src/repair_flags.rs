@@ -7,7 +7,7 @@
 use clap::{Args as ClapArgs, ValueEnum};
 use oauth_metadata_repair::repair::{Placement, Rule};
 use oauth_metadata_repair::{
-    is_clean_path, DiscoveryPaths, Or, RepairMetadataLayer, StandardPaths,
+    is_clean_path, DiscoveryPaths, Issuer, Or, RepairMetadataLayer, StandardPaths,
 };
 use std::sync::Arc;
 
@@ -53,6 +53,24 @@ pub struct RepairFlags {
     /// Leave documents that carry signed_metadata alone.
     #[arg(long, env = "OMR_SKIP_SIGNED_METADATA")]
     pub skip_signed_metadata: bool,
+
+    /// Do not add iss to authorization responses, nor
+    /// authorization_response_iss_parameter_supported to the metadata
+    /// (RFC 9207; by default both are added, with the issuer of the
+    /// upstream's own metadata).
+    #[arg(long, env = "OMR_NO_ISS")]
+    pub no_iss: bool,
+
+    /// The issuer to send as iss, exactly as the metadata's issuer spells
+    /// it, for an upstream whose metadata is not at the root paths; by
+    /// default it is learned from that metadata.
+    #[arg(
+        long,
+        env = "OMR_ISS_ISSUER",
+        value_name = "URL",
+        conflicts_with = "no_iss"
+    )]
+    pub iss_issuer: Option<String>,
 }
 
 /// The optional repairs, by their command-line names.
@@ -131,7 +149,7 @@ impl RepairFlags {
         Ok(ExtraPaths(self.paths.clone().into()))
     }
 
-    /// The layer with every setting but the extra rules and paths.
+    /// The layer with every setting but the extra rules, paths and iss.
     #[must_use]
     pub fn base_layer(&self) -> RepairMetadataLayer {
         RepairMetadataLayer::new()
@@ -141,6 +159,27 @@ impl RepairFlags {
             .placement(self.placement())
     }
 
+    /// Where the iss repair's issuer comes from; `None` with `--no-iss`.
+    #[must_use]
+    pub fn issuer(&self) -> Option<Issuer> {
+        if self.no_iss {
+            return None;
+        }
+        Some(match &self.iss_issuer {
+            Some(url) => Issuer::configured(url.clone()),
+            None => Issuer::learned(),
+        })
+    }
+
+    /// `layer` with the iss repair, unless `--no-iss`.
+    #[must_use]
+    pub fn with_iss(&self, layer: RepairMetadataLayer) -> RepairMetadataLayer {
+        match self.issuer() {
+            Some(issuer) => layer.iss(issuer),
+            None => layer,
+        }
+    }
+
     /// The layer the flags describe: every setting, rule and path.
     ///
     /// # Errors
@@ -148,7 +187,7 @@ impl RepairFlags {
     /// A `--path` refused by [`RepairFlags::extra_paths`].
     pub fn layer(&self) -> Result<Layer, String> {
         let extra = self.extra_paths()?;
-        let layer = self.base_layer().rules(self.rule_list());
+        let layer = self.with_iss(self.base_layer().rules(self.rule_list()));
         Ok(layer.also_paths(extra))
     }
 }

@@ -52,7 +52,32 @@ async fn a_compliant_server_passes_every_finding_and_the_repair_leaves_it_alone(
     assert_eq!(r.summary.exit_status, 0);
     assert!(r.summary.clients_failing.is_empty());
     assert!(r.registered_client);
+    // The server advertises RFC 9207 iss already: the repair adds nothing.
     let repair = r.repair.unwrap();
+    assert!(!repair.repaired);
+    assert_eq!(
+        repair.left_alone_because.as_deref(),
+        Some("already compliant")
+    );
+    // Without the advertisement the proxy's defaults add only that, and
+    // nothing with --no-iss.
+    let addr = serve(Defects {
+        no_iss_parameter: true,
+        ..Defects::default()
+    })
+    .await;
+    let url = format!("http://{addr}/mcp");
+    let repair = run(&[url.as_str()]).await.unwrap().repair.unwrap();
+    assert!(repair.repaired);
+    assert_eq!(
+        repair.fields,
+        ["authorization_response_iss_parameter_supported"]
+    );
+    let repair = run(&[url.as_str(), "--no-iss"])
+        .await
+        .unwrap()
+        .repair
+        .unwrap();
     assert!(!repair.repaired);
     assert_eq!(
         repair.left_alone_because.as_deref(),
@@ -114,7 +139,12 @@ defects! {
     null_member_fails: null_member => "metadata.no-null", Fail, false;
     plain_http_endpoints_fail: plain_http => "server.https", Fail, false;
     an_endpoint_without_login_is_a_warning: no_login => "mcp.challenge", Warn, false;
-    iss_parameter_is_a_warning: iss_parameter => "server.iss-parameter", Warn, false;
+    iss_not_advertised_is_a_warning: no_iss_parameter => "server.iss-parameter", Warn, false;
+    text_plain_metadata_fails: text_plain_metadata => "metadata.content-type", Fail, false;
+    no_token_endpoint_fails: no_token_endpoint => "server.endpoints", Fail, true;
+    no_authorization_endpoint_fails: no_authorization_endpoint => "server.endpoints", Fail, false;
+    metadata_behind_a_redirect_fails: metadata_moved => "metadata.no-redirect", Fail, false;
+    cimd_without_registration_is_no_warning: cimd_only => "probe.registration", Info, true;
     invalid_client_for_a_public_client_fails_the_probe: refuses_public_clients => "probe.public-client", Fail, true;
     refused_public_registration_fails_the_probe: refuses_public_registration => "probe.registration", Fail, true;
 }
@@ -144,6 +174,7 @@ async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_by
     assert!(r.summary.clients_failing.iter().any(|c| c == "mcp-remote"));
     let repair = r.repair.as_ref().unwrap();
     assert!(repair.repaired);
+    // The test server advertises iss already: "none" is the one insertion.
     assert_eq!(repair.fields, vec!["token_endpoint_auth_methods_supported"]);
     assert_eq!(repair.inserts.len(), 1);
     assert_eq!(repair.inserts[0].text, r#","none""#);
@@ -160,7 +191,9 @@ async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_by
     })
     .await;
     let url = format!("http://{addr}/mcp");
-    let r = run(&[&url, "--prepend", "--rule", "s256"]).await.unwrap();
+    let r = run(&[&url, "--prepend", "--rule", "s256", "--no-iss"])
+        .await
+        .unwrap();
     let repair = r.repair.unwrap();
     let texts: Vec<&str> = repair.inserts.iter().map(|i| i.text.as_str()).collect();
     assert_eq!(texts, vec![r#""S256","#, r#""none","#]);
@@ -171,16 +204,16 @@ async fn the_missing_none_names_mcp_remote_and_the_preview_shows_the_inserted_by
 /// the WARNs (ids without `server.`), and whether the default rule changes it.
 #[rustfmt::skip]
 const REAL: &[(&str, &str, &str, bool)] = &[
-    ("01-google-openid-configuration.json", "token-auth-none registration", "", true),
-    ("02-microsoft-entra-v2-tenant-openid-configuration.json", "token-auth-none pkce-s256 registration", "", true),
-    ("04-okta-openid-configuration.json", "", "", false),
-    ("06-keycloak-eudi-oauth-authorization-server.json", "token-auth-none", "iss-parameter", true),
-    ("08-aws-cognito-openid-configuration.json", "token-auth-none pkce-s256 registration", "", true),
-    ("09-github-actions-openid-configuration.json", "token-auth-none pkce-s256 response-type-code registration", "", true),
-    ("10-authentik-openid-configuration.json", "token-auth-none registration", "", true),
-    ("12-duende-identityserver-openid-configuration.json", "token-auth-none registration", "iss-parameter", true),
-    ("14-telnyx-oauth-authorization-server.json", "", "", false),
-    ("20-hypershift-azure-wi-openid-configuration.json", "token-auth-none pkce-s256 response-type-code registration", "", true),
+    ("01-google-openid-configuration.json", "token-auth-none registration", "iss-parameter", true),
+    ("02-microsoft-entra-v2-tenant-openid-configuration.json", "token-auth-none pkce-s256 registration", "iss-parameter", true),
+    ("04-okta-openid-configuration.json", "", "iss-parameter", false),
+    ("06-keycloak-eudi-oauth-authorization-server.json", "token-auth-none", "", true),
+    ("08-aws-cognito-openid-configuration.json", "token-auth-none pkce-s256 registration", "iss-parameter", true),
+    ("09-github-actions-openid-configuration.json", "endpoints token-auth-none pkce-s256 response-type-code registration", "iss-parameter", true),
+    ("10-authentik-openid-configuration.json", "token-auth-none registration", "iss-parameter", true),
+    ("12-duende-identityserver-openid-configuration.json", "token-auth-none registration", "", true),
+    ("14-telnyx-oauth-authorization-server.json", "", "iss-parameter", false),
+    ("20-hypershift-azure-wi-openid-configuration.json", "endpoints token-auth-none pkce-s256 response-type-code registration", "iss-parameter", true),
 ];
 
 /// `server.` and each of the space-separated `ids`.
@@ -217,7 +250,10 @@ async fn real_discovery_documents_read_as_expected() {
             Some(Severity::Pass),
             "{file}"
         );
-        assert_eq!(r.repair.unwrap().repaired, repaired, "{file}");
+        // The RFC 9207 advertisement, on by default, goes into every
+        // document with an issuer that does not state it.
+        let advertised = oauth_metadata_repair::iss::learn_issuer(doc.as_bytes()).is_ok();
+        assert_eq!(r.repair.unwrap().repaired, repaired || advertised, "{file}");
     }
 }
 
@@ -225,7 +261,17 @@ async fn real_discovery_documents_read_as_expected() {
 async fn without_register_nothing_is_written_to_the_server() {
     let r = check_server(Defects::default(), false).await;
     assert!(!r.registered_client);
-    assert!(r.findings.iter().all(|f| !f.id.starts_with("probe.")));
+    let probes: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.id.starts_with("probe."))
+        .collect();
+    assert_eq!(probes.len(), 1, "{probes:?}");
+    assert_eq!(probes[0].id, "probe.public-client");
+    assert_eq!(probes[0].severity, Severity::Info);
+    assert_eq!(probes[0].summary, "not probed: --register not given");
+    assert!(r.findings.iter().all(|f| !f.id.starts_with("login.")));
+    assert!(!r.logged_in);
     let posts: Vec<&str> = r
         .requests
         .iter()
@@ -233,4 +279,47 @@ async fn without_register_nothing_is_written_to_the_server() {
         .map(|q| q.purpose.as_str())
         .collect();
     assert_eq!(posts, vec!["mcp initialize, no token"]);
+}
+
+#[tokio::test]
+async fn client_secrets_at_registration_warn_only_where_the_repair_lists_none() {
+    let secret_and_no_none = Defects {
+        registration_secret: true,
+        no_none: true,
+        ..Defects::default()
+    };
+    let r = check_server(secret_and_no_none, true).await;
+    assert_eq!(severity_of(&r, "probe.client-secret"), Some(Severity::Warn));
+    assert!(r.repair.unwrap().repaired);
+    let secret_only = Defects {
+        registration_secret: true,
+        ..Defects::default()
+    };
+    let r = check_server(secret_only, true).await;
+    assert_eq!(severity_of(&r, "probe.client-secret"), Some(Severity::Info));
+    let r = check_server(Defects::no_none(), true).await;
+    assert_eq!(severity_of(&r, "probe.client-secret"), Some(Severity::Pass));
+}
+
+#[tokio::test]
+async fn plain_http_endpoints_outside_loopback_are_never_sent_anything() {
+    let addr = serve(Defects {
+        plain_http: true,
+        ..Defects::default()
+    })
+    .await;
+    let url = format!("http://{addr}/mcp");
+    let r = run(&[&url, "--register", "--login"]).await.unwrap();
+    assert_eq!(with(Severity::Fail, &r), vec!["server.https"], "{r:#?}");
+    for id in [
+        "probe.registration",
+        "probe.public-client",
+        "login.registration",
+    ] {
+        assert_eq!(severity_of(&r, id), Some(Severity::Info), "{id}");
+    }
+    assert!(r
+        .requests
+        .iter()
+        .all(|q| q.url.starts_with("http://127.0.0.1:")));
 }

@@ -35,8 +35,14 @@ struct Flags {
 const AS_PATH: &str = "/.well-known/oauth-authorization-server";
 
 /// The preview of `check` with `flags` against a server with `defects`
-/// (and "none" missing, so that there is something to repair).
+/// (and "none" missing, so that there is something to repair), without the
+/// `iss` advertisement (it has its own test) so each flag's one insertion
+/// shows alone.
 async fn preview_of(defects: Defects, flags: &[&str]) -> Result<Preview, Stop> {
+    preview_with(defects, &[flags, &["--no-iss"]].concat()).await
+}
+
+async fn preview_with(defects: Defects, flags: &[&str]) -> Result<Preview, Stop> {
     let addr = serve(Defects {
         no_none: true,
         ..defects
@@ -109,6 +115,25 @@ async fn each_repair_flag_changes_the_preview() {
     for (defects, flags, repaired, says) in cases {
         flips(defects, flags, repaired, says).await;
     }
+}
+
+/// At the proxy's defaults the preview shows the RFC 9207 advertisement as
+/// its own insertion after the "none" one; `--no-iss` takes it away.
+#[tokio::test]
+async fn the_iss_advertisement_is_previewed_unless_no_iss() {
+    let member = "authorization_response_iss_parameter_supported";
+    // The test server advertises iss unless told not to.
+    let unadvertised = Defects {
+        no_iss_parameter: true,
+        ..Defects::default()
+    };
+    let on = preview_with(unadvertised, &[]).await.unwrap();
+    assert_eq!(on.fields, ["token_endpoint_auth_methods_supported", member]);
+    assert_eq!(on.inserts.len(), 2, "{on:?}");
+    assert_eq!(on.inserts[1].text, format!(r#","{member}":true"#));
+    let off = preview_with(unadvertised, &["--no-iss"]).await.unwrap();
+    assert_eq!(off.fields, ["token_endpoint_auth_methods_supported"]);
+    assert_eq!(off.inserts.len(), 1, "{off:?}");
 }
 
 #[tokio::test]

@@ -178,6 +178,7 @@ async fn the_repair_flags_take_effect() {
     let want = Repairer::new()
         .rule(Rule::revocation_endpoint_none())
         .placement(Placement::Prepend)
+        .advertise_iss(true)
         .repair(MCP_SDK_DOC.as_bytes())
         .unwrap();
     assert!(std::str::from_utf8(want.as_bytes())

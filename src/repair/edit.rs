@@ -1,6 +1,7 @@
 //! The edit: which bytes to insert where so that every rule holds, spelled
 //! the way the document spells its own arrays and members.
 
+use super::advertise;
 use super::read::{self, Object};
 use super::{Placement, Repairer, Rule, Skip, WhenAbsent};
 use bytes::Bytes;
@@ -68,6 +69,15 @@ impl Repairer {
                 None => {
                     shape_problem.get_or_insert_with(|| field.to_owned());
                 }
+            }
+        }
+        if self.advertise_iss {
+            let (issuer, stated) = (find("issuer"), find(advertise::SUPPORTED_MEMBER));
+            if advertise::decide(text, issuer, stated).is_ok() {
+                let field = advertise::SUPPORTED_MEMBER;
+                member_head(doc, &obj, field, &mut added);
+                added.extend_from_slice(b"true");
+                fields.push(Cow::Borrowed(field));
             }
         }
         if !added.is_empty() {
@@ -184,18 +194,7 @@ impl Repairer {
         if missing.is_empty() {
             return false;
         }
-        text.reserve(96);
-        if obj.last.is_some() || !text.is_empty() {
-            text.push(b',');
-        }
-        if let Some(last) = &obj.last {
-            text.extend_from_slice(&doc[last.lead..last.key.start]);
-        }
-        push_json_string(text, field);
-        match &obj.last {
-            Some(last) => text.extend_from_slice(&doc[last.key.end..last.value.start]),
-            None => text.push(b':'),
-        }
+        member_head(doc, obj, field, text);
         text.push(b'[');
         let defaults = defaults.iter().map(AsRef::as_ref);
         match self.placement {
@@ -204,6 +203,23 @@ impl Repairer {
         }
         text.push(b']');
         true
+    }
+}
+
+/// Appends `, "field":` to `text`, spelled like the last member (its indent
+/// and colon spacing).
+fn member_head<S>(doc: &[u8], obj: &Object<'_, S>, field: &str, text: &mut Vec<u8>) {
+    text.reserve(96);
+    if obj.last.is_some() || !text.is_empty() {
+        text.push(b',');
+    }
+    if let Some(last) = &obj.last {
+        text.extend_from_slice(&doc[last.lead..last.key.start]);
+    }
+    push_json_string(text, field);
+    match &obj.last {
+        Some(last) => text.extend_from_slice(&doc[last.key.end..last.value.start]),
+        None => text.push(b':'),
     }
 }
 

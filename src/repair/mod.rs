@@ -16,8 +16,9 @@
 //! );
 //! ```
 
+pub(crate) mod advertise;
 mod edit;
-mod read;
+pub(crate) mod read;
 mod rule;
 
 pub(crate) use edit::Edits;
@@ -40,6 +41,7 @@ pub struct Repairer {
     names: Vec<Cow<'static, str>>,
     placement: Placement,
     skip_signed_metadata: bool,
+    advertise_iss: bool,
 }
 
 impl Default for Repairer {
@@ -58,6 +60,7 @@ impl Repairer {
             names: Vec::new(),
             placement: Placement::Append,
             skip_signed_metadata: false,
+            advertise_iss: false,
         }
         .with_names()
     }
@@ -68,6 +71,10 @@ impl Repairer {
             if !names.iter().any(|n| n == rule.field()) {
                 names.push(rule.field_cow());
             }
+        }
+        if self.advertise_iss {
+            names.push(Cow::Borrowed("issuer"));
+            names.push(Cow::Borrowed(advertise::SUPPORTED_MEMBER));
         }
         self.names = names;
         self
@@ -114,6 +121,37 @@ impl Repairer {
     pub fn skip_signed_metadata(mut self, skip: bool) -> Self {
         self.skip_signed_metadata = skip;
         self
+    }
+
+    /// Adds `"authorization_response_iss_parameter_supported": true` to
+    /// authorization-server metadata, for a server whose redirects get `iss`
+    /// (RFC 9207 §3). The default is `false`.
+    ///
+    /// Only a document for which [`learn_issuer`](crate::iss::learn_issuer)
+    /// gives an issuer gets it: one with an `issuer` string that does not
+    /// state the member yet. Protected-resource metadata has no `issuer` and
+    /// is left as it is.
+    ///
+    /// ```
+    /// use oauth_metadata_repair::repair::Repairer;
+    ///
+    /// let doc = br#"{"issuer":"https://as.example/","token_endpoint_auth_methods_supported":["none"]}"#;
+    /// let out = Repairer::new().advertise_iss(true).repair(doc).unwrap();
+    /// assert_eq!(
+    ///     out.as_bytes(),
+    ///     br#"{"issuer":"https://as.example/","token_endpoint_auth_methods_supported":["none"],"authorization_response_iss_parameter_supported":true}"#
+    /// );
+    /// ```
+    #[must_use]
+    pub fn advertise_iss(mut self, advertise: bool) -> Self {
+        self.advertise_iss = advertise;
+        self.with_names()
+    }
+
+    /// True when [`Repairer::advertise_iss`] is on.
+    #[must_use]
+    pub fn advertises_iss(&self) -> bool {
+        self.advertise_iss
     }
 
     pub(crate) fn placement_in_force(&self) -> Placement {

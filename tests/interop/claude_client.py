@@ -23,36 +23,14 @@ registered with: run.sh takes that from the server's registration record.
 
 import json
 import os
-import pty
-import re
-import select
-import signal
-import socket
 import subprocess
 import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from drivers import CLOSED_PORT, HERE, free_port, on_terminal, wait_port  # noqa: E402
+
 NAME = "interop"
 TOOL = f"mcp__{NAME}__add"
-CLOSED_PORT = "http://127.0.0.1:9"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, deadline=30):
-    end = time.time() + deadline
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def environment(home, stub_url):
@@ -66,36 +44,6 @@ def environment(home, stub_url):
                 HTTP_PROXY=CLOSED_PORT, HTTPS_PROXY=CLOSED_PORT, http_proxy=CLOSED_PORT,
                 https_proxy=CLOSED_PORT, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
                 TERM="xterm")
-
-
-def on_terminal(argv, env, cwd, deadline):
-    """Runs argv on a pseudo-terminal; its exit code and what it printed."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.chdir(cwd)
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    out, end, code = b"", time.time() + deadline, None
-    while code is None and time.time() < end:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:  # the terminal closed: the process is ending
-                data = b""
-            out += data
-            if data:
-                continue
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            code = os.waitstatus_to_exitcode(status)
-    if code is None:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    os.close(fd)
-    return code, re.sub(r"\x1b\][^\x07]*\x07|\x1b\[[0-9;?]*[A-Za-z]", "", out.decode(errors="replace"))
 
 
 def main():

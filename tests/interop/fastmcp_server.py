@@ -3,6 +3,10 @@ provider (whose metadata omits "none"), registration on, and one tool.
 Registrations are recorded as in as_server.py.
 
     python fastmcp_server.py PORT ISSUER_URL
+
+With INTEROP_ASGI_MIDDLEWARE=1 the app is wrapped in-process by the
+oauth-metadata-repair-asgi middleware, the README's one line for FastMCP
+(=http_app: the same list to http_app(), served by uvicorn).
 """
 
 import os
@@ -37,7 +41,29 @@ def main():
         """Adds two numbers."""
         return a + b
 
-    server.run(transport="http", host="127.0.0.1", port=port, path="/mcp", log_level="warning", show_banner=False)
+    middleware = []
+    if os.environ.get("INTEROP_ASGI_MIDDLEWARE"):
+        from oauth_metadata_repair_asgi import RepairMetadataMiddleware
+        from starlette.middleware import Middleware
+
+        middleware = [Middleware(RepairMetadataMiddleware)]
+    if os.environ.get("INTEROP_ASGI_MIDDLEWARE") == "http_app":
+        # The other documented line: the same list to http_app(), served by
+        # uvicorn.
+        import uvicorn
+
+        app = server.http_app(path="/mcp", middleware=middleware)
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        return
+    server.run(
+        transport="http",
+        host="127.0.0.1",
+        port=port,
+        path="/mcp",
+        log_level="warning",
+        show_banner=False,
+        middleware=middleware,
+    )
 
 
 if __name__ == "__main__":

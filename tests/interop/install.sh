@@ -62,3 +62,112 @@ rmcp_client() { # VERSION
   timeout 1800 cargo build --quiet --locked --manifest-path "$manifest" --target-dir target/interop/rmcp >&2
   echo "target/interop/rmcp/debug/interop-rmcp-client"
 }
+
+# A native binary shipped in an npm package's per-platform optional
+# dependency: NAME PACKAGE@VERSION RELATIVE_PATH -> the binary.
+npm_binary() { # NAME PACKAGE@VERSION PATH_IN_NODE_MODULES
+  local dir
+  dir=$(npm_dir "$1" "$2")
+  [ -x "$dir/node_modules/$3" ] || { echo "$1's native binary is missing: $dir/node_modules/$3" >&2; return 1; }
+  echo "$dir/node_modules/$3"
+}
+
+# Gemini CLI VERSION -> its bundled script (run with node). Its optional
+# native modules (node-pty, keytar) are not needed: the driver brings the
+# terminal, and without keytar it keeps tokens in a file.
+gemini_cli() { # VERSION
+  local dir
+  dir=$(npm_dir gemini-cli "@google/gemini-cli@$1")
+  echo "$dir/node_modules/@google/gemini-cli/bundle/gemini.js"
+}
+
+# Codex CLI VERSION -> its native binary (the npm package's launcher only
+# finds and starts it).
+codex() { # VERSION
+  local arch
+  case $(uname -m) in x86_64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  npm_binary codex "@openai/codex@$1" "@openai/codex-linux-$arch/vendor/$(uname -m)-unknown-linux-musl/bin/codex"
+}
+
+# opencode VERSION -> its native binary; the "baseline" build on an x86-64
+# processor without AVX2 (the choice its postinstall script makes).
+opencode() { # VERSION
+  local arch
+  case $(uname -m) in x86_64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  [ "$arch" = x64 ] && ! grep -qw avx2 /proc/cpuinfo && arch=x64-baseline
+  npm_binary opencode "opencode-ai@$1" "opencode-linux-$arch/bin/opencode"
+}
+
+# The Debian archive this machine installs from (its own apt sources).
+debian_mirror() {
+  local codename
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v c="$codename" '
+    /^URIs:/ { uri = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == c) found = uri }
+    /^$/ { uri = "" } END { if (found) print found }' | grep . \
+    || awk -v c="$codename" '$1 == "deb" && $3 == c { print $2; exit }' /etc/apt/sources.list 2>/dev/null | grep .
+}
+
+# A Python 3.13: the machine's own when it has one, or else Debian SUITE's
+# python3.13 packages, downloaded with apt and unpacked into
+# target/interop/python3.13 (nothing is installed system-wide but
+# patchelf). That build needs a newer C library than Debian 12's, so the
+# suite's libc6 comes along and patchelf points the binary at its loader:
+# the venvs made from it, and the processes they start, then run like any
+# Python. -> the interpreter.
+PYTHON_313_DEBS="python3.13-minimal libpython3.13-minimal libpython3.13-stdlib python3.13-venv python3-pip-whl
+  libc6 libexpat1 zlib1g libssl3t64 libffi8 libsqlite3-0 libbz2-1.0 liblzma5 libzstd1 libuuid1 libmpdec4 libtinfo6
+  libncursesw6 libreadline8t64"
+python313() { # SUITE
+  local dir=$PWD/target/interop/python3.13 mirror deb loader
+  if command -v python3.13 >/dev/null 2>&1 && python3.13 -c 'import venv, ssl' 2>/dev/null; then
+    command -v python3.13; return
+  fi
+  if [ "$(cut -d' ' -f1 "$dir/.installed" 2>/dev/null)" != "$1" ] || [ ! -x "$dir/root/usr/bin/python3.13" ]; then
+    echo "== installing Debian $1's python3.13 into $dir" >&2
+    mirror=$(debian_mirror) || { echo "no Debian archive in this machine's apt sources: cannot install Python 3.13" >&2; return 1; }
+    command -v patchelf >/dev/null 2>&1 || need_apt patchelf
+    rm -rf "$dir"; mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs" "$dir/root"
+    echo "deb $mirror $1 main" >"$dir/apt/sources.list"
+    local opts=(-qq -o "Dir::Etc::sourcelist=$dir/apt/sources.list" -o Dir::Etc::sourceparts=- -o APT::Sandbox::User=root
+      -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache")
+    timeout 300 apt-get "${opts[@]}" update >&2
+    # shellcheck disable=SC2086 # a list of package names
+    (cd "$dir/debs" && timeout 600 apt-get "${opts[@]}" download $PYTHON_313_DEBS >&2)
+    for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
+    loader=$(find "$dir/root/usr/lib" "$dir/root/usr/lib64" -name 'ld-linux*.so.*' 2>/dev/null | head -1)
+    patchelf --set-interpreter "$loader" --force-rpath \
+      --set-rpath "$(dirname "$(find "$dir/root/usr/lib" -name libc.so.6 | head -1)")" "$dir/root/usr/bin/python3.13"
+    "$dir/root/usr/bin/python3.13" -c 'import ssl, sqlite3, ctypes, venv' >&2
+    rm -rf "$dir/apt" "$dir/debs"
+    echo "$1 $("$dir/root/usr/bin/python3.13" -V)" >"$dir/.installed"
+  fi
+  echo "$dir/root/usr/bin/python3.13"
+}
+
+# Debian packages, installed when missing.
+need_apt() { # PACKAGE...
+  echo "== installing $* from Debian's packages" >&2
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# fast-agent VERSION (with keyrings.alt KEYRINGS_ALT) in a venv of Python
+# 3.13 -> its fast-agent command.
+fast_agent() { # VERSION KEYRINGS_ALT
+  local dir=target/interop/venv-fast-agent py want="fast-agent-mcp==$1 keyrings.alt==$2" pip
+  py=$(python313 "$PYTHON_313_SUITE")
+  if [ "$(cat "$dir/.installed" 2>/dev/null)" != "$want" ]; then
+    echo "== installing $want into $dir (Python 3.13)" >&2
+    rm -rf "$dir"
+    "$py" -m venv --without-pip "$dir" # Debian's ensurepip looks for its wheels under /usr
+    pip=$(find "$(dirname "$py")/../share/python-wheels" "$dir" -name 'pip-*.whl' 2>/dev/null | head -1)
+    if [ -n "$pip" ]; then
+      timeout 600 "$dir/bin/python" "$pip/pip" install --quiet --disable-pip-version-check "fast-agent-mcp==$1" "keyrings.alt==$2" >&2
+    else
+      "$dir/bin/python" -m ensurepip --default-pip >&2
+      timeout 600 "$dir/bin/pip" install --quiet --disable-pip-version-check "fast-agent-mcp==$1" "keyrings.alt==$2" >&2
+    fi
+    echo "$want" >"$dir/.installed"
+  fi
+  echo "$dir/bin/fast-agent"
+}

@@ -11,14 +11,33 @@
 #            `claude mcp add/login/list` and a tool call through `claude -p`),
 #            inspector (the MCP Inspector CLI), fastmcp (FastMCP 4.2.3's
 #            Client + OAuth), python-sdk-2.3.0 (the Python SDK 2.3.0 client),
-#            rmcp (the Rust SDK's OAuth client, tests/interop/rmcp_client)
+#            rmcp (the Rust SDK's OAuth client, tests/interop/rmcp_client),
+#            gemini-cli (Gemini CLI: `gemini -p` on a pseudo-terminal, which
+#            logs in when it starts and calls the tool), codex (Codex CLI:
+#            `codex mcp add/login/list`, a tool call through `codex exec`),
+#            opencode (`opencode mcp auth/list`, `opencode run`), fast-agent
+#            (`fast-agent auth mcp login`, its passthrough model calling the
+#            tool); every model API a loopback stand-in
 #   versions: tests/interop/versions.sh, the one place they are pinned
+#   in-process: mcp-remote and Gemini CLI against mcp 1.27.1 and FastMCP
+#            4.2.3 wrapped by the ASGI middleware (asgi/, the README's one
+#            line, its defaults: iss on), a third route asserted as
+#            "through the proxy" is; INTEROP_ASGI_SITE names a folder
+#            holding the installed package (else scripts/asgi_build.sh
+#            builds one)
 #
 # Asserted, not just printed: through the proxy every client registers as a
 # public client (no secret issued or stored), logs in and calls the tool, and
 # the document on that route lists "none"; straight to the server mcp-remote
 # registers as a confidential client and stores a secret (the bug), the strict
-# client fails at discovery, every other client logs in as a public client.
+# client fails at discovery, Gemini CLI registers as a public client and its
+# callback rejects the redirect for want of RFC 9207's "iss" (`OAuth callback
+# rejected: Missing required "iss" parameter ...`), every other client logs
+# in as a public client.
+# fast-agent asks for no method at registration on either route, so the
+# server makes it a confidential client (client_secret_post, a secret it
+# keeps in its keyring) either way: asserted as such, and that it logs in
+# and calls the tool on both routes.
 # A failure names the pair, the route and the step. Prints the matrix as a
 # Markdown table.
 #
@@ -27,12 +46,16 @@
 #   INTEROP_CLIENTS="mcp-remote strict" bash tests/interop/run.sh
 #   INTEROP_PROXY_BIN=/path/to/oauth-metadata-repair bash tests/interop/run.sh
 #                                  # an installed binary; nothing is built
+#
+# opencode's OAuth callback port is fixed (19876), fast-agent's nearly so
+# (3030, then a few fallbacks): run one matrix at a time on a machine.
 #   INTEROP_WITHOUT_PROXY=1 bash tests/interop/run.sh         # must fail
 #
 # With INTEROP_WITHOUT_PROXY=1 the "through the proxy" rows reach the bare
-# server: each fails at "step route" (its document lacks "none"); strict and
-# mcp-remote, whose outcome the proxy changes, fail at their registration or
-# login step too; the others must not (they work both ways). .ci/run checks it.
+# server: each fails at "step route" (its document lacks "none"); strict,
+# mcp-remote and Gemini CLI, whose outcome the proxy changes, fail at their
+# registration or login step too; the others must not (they work both ways).
+# .ci/run checks it.
 #
 # Installs only what the chosen clients and servers need, pinned, from PyPI,
 # npm and crates.io into target/interop/ (cached); loopback only; every wait
@@ -55,7 +78,7 @@ cache=target/interop
 mkdir -p "$cache"
 
 all_servers="mcp-$MCP_1 mcp-$MCP_2 fastmcp-$FASTMCP_3 fastmcp-$FASTMCP_4"
-all_clients="strict python-sdk ts-sdk mcp-remote claude-code inspector fastmcp python-sdk-$MCP_2 rmcp"
+all_clients="strict python-sdk ts-sdk mcp-remote claude-code inspector fastmcp python-sdk-$MCP_2 rmcp gemini-cli codex opencode fast-agent"
 servers=${INTEROP_SERVERS:-$all_servers}
 clients=${INTEROP_CLIENTS:-$all_clients}
 for server in $servers; do
@@ -78,7 +101,9 @@ for server in $servers; do
   esac
 done
 client_py=$(venv "mcp-$MCP_1" "mcp==$MCP_1") # strict, python-sdk and the drivers
-if wants ts-sdk || wants mcp-remote || wants claude-code || wants inspector; then need_node; fi
+if wants ts-sdk || wants mcp-remote || wants claude-code || wants inspector || wants gemini-cli || wants codex || wants opencode; then
+  need_node
+fi
 if wants ts-sdk || wants mcp-remote; then
   sdk_npm=$(npm_dir sdk "mcp-remote@$MCP_REMOTE" "@modelcontextprotocol/sdk@$TS_SDK")
   cp "$here/ts_client.mjs" "$sdk_npm/ts_client.mjs" # ESM resolves packages from the script's own folder
@@ -88,6 +113,10 @@ wants inspector && inspector_npm=$(npm_dir inspector "@modelcontextprotocol/insp
 wants fastmcp && fastmcp_py=$(venv "fastmcp-$FASTMCP_4" "fastmcp==$FASTMCP_4")
 wants "python-sdk-$MCP_2" && sdk2_py=$(venv "mcp-$MCP_2" "mcp==$MCP_2")
 wants rmcp && rmcp_bin=$(rmcp_client "$RMCP")
+wants gemini-cli && gemini_js=$(gemini_cli "$GEMINI_CLI")
+wants codex && codex_bin=$(codex "$CODEX")
+wants opencode && opencode_bin=$(opencode "$OPENCODE")
+wants fast-agent && fast_agent_bin=$(fast_agent "$FAST_AGENT" "$KEYRINGS_ALT")
 
 if [ -n "${INTEROP_PROXY_BIN:-}" ]; then
   proxy_bin=$INTEROP_PROXY_BIN
@@ -95,6 +124,14 @@ else
   cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
   proxy_bin=target/debug/oauth-metadata-repair
 fi
+
+# The in-process route's servers and clients, and the middleware they load.
+inproc_servers="mcp-$MCP_1 fastmcp-$FASTMCP_4"; inproc_clients="mcp-remote gemini-cli"
+inproc() { [[ " $inproc_servers " == *" $1 "* ]] && { [ -z "${2:-}" ] || [[ " $inproc_clients " == *" $2 "* ]]; }; }
+asgi_site=${INTEROP_ASGI_SITE:-}
+for server in $servers; do for client in $clients; do
+  if inproc "$server" "$client" && [ -z "$asgi_site" ]; then asgi_site=$(bash scripts/asgi_build.sh); fi
+done; done
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -123,6 +160,10 @@ run_client() { # CLIENT BASE_URL
     inspector) timeout 120 "$client_py" "$here/inspector_client.py" "$inspector_npm/node_modules" "$base/mcp" "$work" 2>/dev/null | tail -1 ;;
     fastmcp) timeout 120 "$fastmcp_py" "$here/fastmcp_client.py" "$base/mcp" 2>/dev/null | tail -1 ;;
     rmcp) timeout 90 "$rmcp_bin" "$base/mcp" 2>/dev/null | tail -1 ;;
+    gemini-cli) timeout 240 "$client_py" "$here/gemini_client.py" "$gemini_js" "$base/mcp" "$work" 2>/dev/null | tail -1 ;;
+    codex) timeout 300 "$client_py" "$here/codex_client.py" "$codex_bin" "$base/mcp" "$work" 2>/dev/null | tail -1 ;;
+    opencode) timeout 300 "$client_py" "$here/opencode_client.py" "$opencode_bin" "$base/mcp" "$work" 2>/dev/null | tail -1 ;;
+    fast-agent) timeout 300 "$client_py" "$here/fastagent_client.py" "$fast_agent_bin" "$base/mcp" "$work" 2>/dev/null | tail -1 ;;
   esac
   rm -rf "$work"
 }
@@ -157,18 +198,29 @@ failures=0; passed=0; pair_failed=0
 fail() { echo "FAIL $1" >&2; pair_failed=1; }
 table=()
 
+# fast-agent sends no token_endpoint_auth_method, so both servers register
+# it with their default, client_secret_post, and issue a secret it keeps.
+confidential_either_way() { # PAIR METHOD SECRET
+  [ "$2" = client_secret_post ] && [ "$3" = true ] \
+    || fail "$1: step registration: expected the server's default (client_secret_post, a secret stored), got ${2:-nothing}, secret $3"
+}
+
 check() { # SERVER CLIENT ROUTE BASE_URL RESULT
   local server=$1 client=$2 route=$3 base=$4 r=$5 pair="$1 × $2 $3"
   local method secret login tool
   pair_failed=0
   method=$(field "$r" method); secret=$(field "$r" secret); login=$(field "$r" login); tool=$(field "$r" tool)
   [ -z "$(field "$r" conflict)" ] || fail "$pair: step registration: $(field "$r" conflict)"
-  if [ "$route" = "through the proxy" ]; then
+  if [ "$route" != "straight" ]; then
     local doc; doc=$("$client_py" -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
       "$base/.well-known/oauth-authorization-server" 2>/dev/null || true)
     grep -q '"none"' <<<"$doc" || fail "$pair: step route: the document on this route lists no \"none\" (is the proxy bypassed?)"
-    [ "$method" = none ] || fail "$pair: step registration: registered as ${method:-nothing} (expected none)"
-    [ "$secret" = false ] || fail "$pair: step registration: a client secret was issued or stored"
+    if [ "$client" = fast-agent ]; then
+      confidential_either_way "$pair" "$method" "$secret"
+    else
+      [ "$method" = none ] || fail "$pair: step registration: registered as ${method:-nothing} (expected none)"
+      [ "$secret" = false ] || fail "$pair: step registration: a client secret was issued or stored"
+    fi
     [ "$login" = true ] || fail "$pair: step login: did not finish ($(field "$r" error)$(field "$r" failed))"
     [ "$tool" = true ] || fail "$pair: step tool call: failed ($(field "$r" error))"
   else
@@ -177,6 +229,13 @@ check() { # SERVER CLIENT ROUTE BASE_URL RESULT
       mcp-remote)
         [ -n "$method" ] && [ "$method" != none ] || fail "$pair: step registration: expected a confidential registration (the bug), got ${method:-nothing}"
         [ "$secret" = true ] || fail "$pair: step registration: expected a stored client secret (the bug)" ;;
+      gemini-cli)
+        [ "$method" = none ] && [ "$secret" = false ] || fail "$pair: step registration: expected a public registration, got $r"
+        [ "$login" = false ] && [[ "$(field "$r" rejected)" == *'missing required "iss" parameter'* ]] \
+          || fail "$pair: step login: expected the callback to reject the redirect for want of \"iss\", got $r" ;;
+      fast-agent)
+        confidential_either_way "$pair" "$method" "$secret"
+        [ "$login" = true ] && [ "$tool" = true ] || fail "$pair: step login/tool call: $r" ;;
       *)
         [ "$method" = none ] && [ "$secret" = false ] || fail "$pair: step registration: expected a public registration, got $r"
         [ "$login" = true ] && [ "$tool" = true ] || fail "$pair: step login/tool call: $r" ;;
@@ -184,7 +243,9 @@ check() { # SERVER CLIENT ROUTE BASE_URL RESULT
   fi
   if [ "$pair_failed" = 1 ]; then failures=$((failures + 1)); else passed=$((passed + 1)); fi
   local shown_method=${method:-—}; [ -z "$method" ] && [ -n "$(field "$r" failed)" ] && shown_method="— (fails at $(field "$r" failed))"
-  table+=("| $server | $client | $route | $shown_method | $([ "$secret" = true ] && echo yes || echo no) | $([ "$login" = true ] && echo yes || echo no) | $([ "$tool" = true ] && echo yes || echo no) |")
+  local shown_login; shown_login=$([ "$login" = true ] && echo yes || echo no)
+  [[ "$(field "$r" rejected)" == *'"iss"'* ]] && shown_login='no (the callback rejects the redirect: no `iss`)'
+  table+=("| $server | $client | $route | $shown_method | $([ "$secret" = true ] && echo yes || echo no) | $shown_login | $([ "$tool" = true ] && echo yes || echo no) |")
 }
 
 run_pair() { # SERVER CLIENT ROUTE BASE_URL REG_FILE
@@ -208,10 +269,19 @@ for server in $servers; do
     wait_port "$up_port"
   fi
   wait_port "$direct_port"; wait_port "$proxy_port"
+  if inproc "$server"; then # its own issuer; the middleware off when bypassing
+    inproc_port=$(free_port); inproc_reg=$cache/$server-inprocess.registrations; rm -f "$inproc_reg"
+    INTEROP_REGISTRATIONS=$inproc_reg PYTHONPATH=$asgi_site INTEROP_ASGI_MIDDLEWARE=$([ -n "${INTEROP_WITHOUT_PROXY:-}" ] || echo 1) \
+      "$py" "$script" "$inproc_port" "http://127.0.0.1:$inproc_port" >"$cache/$server-inprocess.log" 2>&1 & pids+=($!)
+    wait_port "$inproc_port"
+  fi
   for client in $clients; do
     echo "   $client" >&2
     run_pair "$server" "$client" "through the proxy" "http://127.0.0.1:$proxy_port" "$proxied_reg"
     run_pair "$server" "$client" "straight" "http://127.0.0.1:$direct_port" "$direct_reg"
+    if inproc "$server" "$client"; then
+      run_pair "$server" "$client" "in-process" "http://127.0.0.1:$inproc_port" "$inproc_reg"
+    fi
   done
   cleanup; pids=()
 done

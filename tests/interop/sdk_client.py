@@ -3,7 +3,9 @@ client (token_endpoint_auth_method "none", PKCE) that logs in with
 OAuthClientProvider, then calls a tool over Streamable HTTP. Runs on mcp
 1.27.1 (httpx, `streamablehttp_client`, a (code, state) callback) and on
 mcp 2.3.0 (httpx2, `streamable_http_client` taking an `http_client`, an
-`AuthorizationCodeResult` callback), whichever the interpreter has.
+`AuthorizationCodeResult` callback, which hands back the redirect's RFC 9207
+`iss` too: 2.3.0 rejects a response without it when the metadata advertises
+it), whichever the interpreter has.
 
     python sdk_client.py MCP_URL
 
@@ -32,8 +34,8 @@ try:  # mcp 2.x
             async with streamable_http_client(url, http_client=http) as (read, write):
                 yield read, write
 
-    def code_result(code, state):
-        return AuthorizationCodeResult(code=code, state=state)
+    def code_result(code, state, iss):
+        return AuthorizationCodeResult(code=code, state=state, iss=iss)
 except ImportError:  # mcp 1.x
     import httpx
     from mcp.client.streamable_http import streamablehttp_client
@@ -43,8 +45,8 @@ except ImportError:  # mcp 1.x
         async with streamablehttp_client(url, auth=provider, timeout=30) as (read, write, _):
             yield read, write
 
-    def code_result(code, state):
-        return code, state
+    def code_result(code, state, iss):
+        return code, state  # 1.x neither takes nor checks iss
 
 REDIRECT = "http://127.0.0.1:9/callback"
 
@@ -79,7 +81,7 @@ async def main(url):
 
     async def callback():
         query = parse_qs(urlparse(redirect.get("location", "")).query)
-        return code_result(query["code"][0], (query.get("state") or [None])[0])
+        return code_result(query["code"][0], (query.get("state") or [None])[0], (query.get("iss") or [None])[0])
 
     provider = OAuthClientProvider(
         server_url=url,

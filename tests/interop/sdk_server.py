@@ -4,6 +4,9 @@ provider of as_server.py, dynamic client registration on, and one tool.
 Works with mcp 1.x (FastMCP) and 2.x (MCPServer).
 
     python sdk_server.py PORT ISSUER_URL
+
+With INTEROP_ASGI_MIDDLEWARE=1 the app is wrapped in-process by the
+oauth-metadata-repair-asgi middleware, the README's one line for mcp 1.x/2.x.
 """
 
 import os
@@ -43,7 +46,12 @@ def main():
         """Adds two numbers."""
         return a + b
 
-    uvicorn.run(server.streamable_http_app(), host="127.0.0.1", port=port, log_level="warning")
+    app = server.streamable_http_app()
+    if os.environ.get("INTEROP_ASGI_MIDDLEWARE"):
+        from oauth_metadata_repair_asgi import RepairMetadataMiddleware
+
+        app = RepairMetadataMiddleware(app)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 if __name__ == "__main__":

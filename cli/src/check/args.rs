@@ -35,6 +35,29 @@ pub struct CheckArgs {
     #[arg(long)]
     pub register: bool,
 
+    /// Also log in as a public client, as Claude Code and Gemini CLI do:
+    /// register a native public client, open the authorization URL, wait for
+    /// the redirect to 127.0.0.1, redeem the code without a secret and make
+    /// one MCP request with the token. The token is never printed or stored;
+    /// the report says that a client was registered and a login made.
+    #[arg(long, conflicts_with = "issuer")]
+    pub login: bool,
+
+    /// The command that opens the authorization URL for --login (the URL is
+    /// appended, or put in place of %s); else $BROWSER, else the platform's
+    /// opener. The URL is printed on standard error either way.
+    #[arg(long, value_name = "CMD", requires = "login")]
+    pub browser: Option<String>,
+
+    /// Seconds --login waits for the browser to come back to 127.0.0.1.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 120,
+        requires = "login"
+    )]
+    pub login_timeout: u64,
+
     /// The proxy's repair flags, for the preview.
     #[command(flatten)]
     pub repair: RepairFlags,

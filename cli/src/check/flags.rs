@@ -4,7 +4,8 @@
 
 use super::Stop;
 pub use crate::repair_flags::{Layer, Paths, RepairFlags};
-use oauth_metadata_repair::repair::{Repairer, Rule};
+use oauth_metadata_repair::iss::SUPPORTED_MEMBER;
+use oauth_metadata_repair::repair::Repairer;
 use oauth_metadata_repair::{DiscoveryPaths, StandardPaths};
 
 /// The repair the flags describe, checked: the proxy's layer, one layer per
@@ -14,8 +15,9 @@ use oauth_metadata_repair::{DiscoveryPaths, StandardPaths};
 pub struct Repair {
     /// Every rule, as the proxy runs it.
     pub layer: Layer,
-    /// Each rule alone, with every other setting the same.
-    pub singles: Vec<(Rule, Layer)>,
+    /// Each rule alone, and the iss advertisement alone, with every other
+    /// setting the same: the member each one changes and its layer.
+    pub singles: Vec<(String, Layer)>,
     /// The same rules as a bare repairer, for why a document is left alone.
     pub repairer: Repairer,
     /// The paths the layer matches.
@@ -36,21 +38,26 @@ impl RepairFlags {
     pub fn repair(&self) -> Result<Repair, Stop> {
         let extra = self.extra_paths().map_err(Stop)?;
         let base = self.base_layer();
-        let singles = self
+        let mut singles: Vec<(String, Layer)> = self
             .rule_list()
             .into_iter()
             .map(|r| {
                 let one = base.clone().rules([r.clone()]).also_paths(extra.clone());
-                (r, one)
+                (r.field().to_owned(), one)
             })
             .collect();
+        if let Some(issuer) = self.issuer() {
+            let one = base.clone().rules([]).iss(issuer).also_paths(extra.clone());
+            singles.push((SUPPORTED_MEMBER.to_owned(), one));
+        }
         Ok(Repair {
             layer: self.layer().map_err(Stop)?,
             singles,
             repairer: Repairer::new()
                 .rules(self.rule_list())
                 .placement(self.placement())
-                .skip_signed_metadata(self.skip_signed_metadata),
+                .skip_signed_metadata(self.skip_signed_metadata)
+                .advertise_iss(!self.no_iss),
             paths: StandardPaths.or(extra),
             max_body_bytes: self.max_body_bytes,
             repair_no_transform: self.repair_no_transform,

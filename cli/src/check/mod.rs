@@ -3,7 +3,7 @@
 //!
 //! [`discovery`] fetches what clients fetch through a bounded [`client`];
 //! [`findings`] turns it into findings with stable ids; [`probe`] is the
-//! opt-in `--register` probe; [`preview`] serves the authorization-server
+//! opt-in `--register` probe; [`login`] the opt-in `--login`; [`preview`] serves the authorization-server
 //! document again through the library's layer, configured from the proxy's
 //! repair [`flags`]; [`report`](mod@report) renders text or JSON.
 
@@ -13,6 +13,7 @@ pub mod client;
 pub mod discovery;
 pub mod findings;
 pub mod flags;
+pub mod login;
 pub mod preview;
 pub mod probe;
 pub mod report;
@@ -68,7 +69,7 @@ pub fn target(args: &CheckArgs) -> Result<Target, Stop> {
 pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
     let target = target(args)?;
     let repair = args.repair.repair()?;
-    let tls = crate::proxy::tls::client_config(args.upstream_ca.as_deref()).map_err(Stop)?;
+    let tls = crate::tls_client::client_config(args.upstream_ca.as_deref()).map_err(Stop)?;
     let mut client = client::Client::new(tls, Duration::from_secs(args.timeout.max(1)));
     let found = discovery::discover(&mut client, target)
         .await
@@ -77,29 +78,64 @@ pub async fn report(args: &CheckArgs) -> Result<Report, Stop> {
     all.extend(findings::resource::findings(&found));
     all.extend(findings::server::findings(&found));
     all.extend(findings::answers::findings(&found));
-    let mut registered = false;
-    if args.register {
-        if let Some(doc) = &found.server {
-            let probed = probe::probe(&mut client, doc).await;
-            registered = probed
-                .iter()
-                .any(|f| f.id == "probe.registration" && f.summary.starts_with("registered"));
-            all.extend(probed);
-        }
+    let mut probed = probe::Probed::default();
+    match (&found.server, args.register) {
+        (Some(doc), true) => probed = probe::probe(&mut client, doc).await,
+        (None, _) => probed.findings = vec![probe::not_probed("no authorization-server metadata")],
+        (Some(_), false) => probed.findings = vec![probe::not_probed("--register not given")],
     }
-    all.sort_by_key(|f| f.group);
+    let mut registered = probed.registered;
+    let mut secret = probed.secret;
+    all.append(&mut probed.findings);
+    let mut logged_in = false;
+    if args.login {
+        let opts = login::Options {
+            browser: args.browser.clone(),
+            wait: Duration::from_secs(args.login_timeout.max(1)),
+        };
+        let mut done = login::login(&mut client, &found, &opts).await?;
+        registered |= done.registered;
+        secret |= done.secret;
+        logged_in = done.logged_in;
+        all.append(&mut done.findings);
+    }
     let preview = match &found.server {
         Some(doc) => Some(preview::preview(doc, &repair).await),
         None => None,
     };
+    if registered {
+        let repaired = preview.as_ref().is_some_and(|p| p.repaired);
+        all.push(client_secret(secret, repaired));
+    }
+    all.sort_by_key(|f| f.group);
     Ok(assemble(
         args,
         &found,
         all,
         preview,
-        registered,
+        (registered, logged_in),
         client.log().to_vec(),
     ))
+}
+
+/// `probe.client-secret`: a server that hands out secrets at registration,
+/// and a repair that would list "none" to clients that then drop them.
+fn client_secret(secret: bool, repaired: bool) -> findings::Finding {
+    use findings::Finding;
+    match (secret, repaired) {
+        (false, _) => Finding::pass(
+            "probe.client-secret",
+            "registration handed out no client secret",
+        ),
+        (true, true) => Finding::warn(
+            "probe.client-secret",
+            "registration hands out a client secret, and the repair would list \"none\": a client that uses \"none\" whenever it is listed stops sending its secret and gets invalid_client",
+        ),
+        (true, false) => Finding::info(
+            "probe.client-secret",
+            "registration hands out a client secret; the repair changes nothing that a confidential client reads",
+        ),
+    }
 }
 
 fn assemble(
@@ -107,7 +143,7 @@ fn assemble(
     found: &Discovery,
     findings: Vec<findings::Finding>,
     repair: Option<preview::Preview>,
-    registered_client: bool,
+    (registered_client, logged_in): (bool, bool),
     requests: Vec<client::Exchange>,
 ) -> Report {
     let (target, mode) = match &found.target {
@@ -126,6 +162,7 @@ fn assemble(
         findings,
         repair,
         registered_client,
+        logged_in,
         requests,
     }
 }

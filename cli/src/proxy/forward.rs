@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::{PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri, Version};
-use http_body_util::Either;
+use http_body_util::{Either, Empty};
 use hyper::body::Incoming;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,6 +35,18 @@ pub struct Forwarder {
     pub allow_underscores: bool,
     /// How long to wait for the upstream's response head (`--upstream-timeout`).
     pub upstream_timeout: Duration,
+}
+
+/// A request's body as the repair layer sees it: a client's, or none for the
+/// layer's own `GET` of the upstream's metadata (its `iss` repair learning
+/// the issuer), which carries no `Host` of a client.
+#[derive(Debug, Default)]
+pub enum RequestBody {
+    /// A client's request body.
+    Client(Incoming),
+    /// The layer's own request.
+    #[default]
+    Own,
 }
 
 /// Hop-by-hop fields (RFC 9110 §7.6.1), plus the proxy's own credentials.
@@ -95,12 +107,18 @@ pub fn answer(status: StatusCode, text: &'static str) -> Response<ProxyBody> {
 impl Forwarder {
     /// Sends `req` upstream over one of the worker's connections and returns
     /// the response to give the client.
-    pub async fn forward(&self, req: Request<Incoming>, peer: &Peer) -> Response<ProxyBody> {
-        let host = match checks::request_host(&req) {
-            Ok(host) => host,
-            Err((status, text)) => return answer(status, text),
+    pub async fn forward(&self, req: Request<RequestBody>, peer: &Peer) -> Response<ProxyBody> {
+        let host = match req.body() {
+            RequestBody::Own => None,
+            RequestBody::Client(_) => match checks::request_host(&req) {
+                Ok(host) => host,
+                Err((status, text)) => return answer(status, text),
+            },
         };
-        let mut req = req.map(Either::Left);
+        let mut req = req.map(|body| match body {
+            RequestBody::Client(body) => Either::Left(body),
+            RequestBody::Own => Either::Right(Empty::new()),
+        });
         let path = req
             .uri()
             .path_and_query()

@@ -8,7 +8,7 @@ pub use crate::repair_flags::ExtraPaths;
 
 use super::args::Args;
 use super::config::workers;
-use super::forward::{Forwarder, Peer};
+use super::forward::{Forwarder, Peer, RequestBody};
 use super::io::SendTimeout;
 use super::limits::{self, Slot, Ticket};
 use super::upstream::Chain;
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
-use tower::{service_fn, Layer};
+use tower::{service_fn, Layer, ServiceExt};
 
 /// One client connection: where its requests go, who sent them, its place
 /// under the cap.
@@ -128,7 +128,7 @@ async fn connection<I>(
     let peer = here.peer.addr;
     // Built once per connection: one reference count per request.
     let here = Arc::new(here);
-    let svc = proxy.layer.layer(service_fn(move |req: Request<Incoming>| {
+    let svc = proxy.layer.layer(service_fn(move |req: Request<RequestBody>| {
         let here = Arc::clone(&here);
         async move {
             let busy = here.ticket.request();
@@ -144,6 +144,7 @@ async fn connection<I>(
             Ok(res.map(|b| b.in_flight(busy)))
         }
     }));
+    let svc = svc.map_request(|req: Request<Incoming>| req.map(RequestBody::Client));
     let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
     let mut conn = std::pin::pin!(conn);
     let mut closing = false;
@@ -218,6 +219,10 @@ pub fn run(args: Args) -> Result<(), String> {
         open_files = nofile.unwrap_or(0),
         max_body_bytes = proxy.args.repair.max_body_bytes,
         trust_forwarded = proxy.args.trust_forwarded,
+        iss = match proxy.args.repair.issuer() {
+            None => "off",
+            Some(ref i) => i.as_configured().unwrap_or("learned"),
+        },
         "oauth-metadata-repair {} started",
         env!("CARGO_PKG_VERSION")
     );

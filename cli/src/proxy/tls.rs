@@ -1,26 +1,12 @@
-//! TLS with rustls (the ring provider): the server side from PEM files,
-//! the client side with the public web roots plus any the operator adds.
+//! TLS with rustls (the ring provider): the server side from PEM files;
+//! the client side is [`crate::tls_client`], which `check` uses too.
 
+use crate::tls_client::{certificates, provider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use rustls::pki_types::PrivateKeyDer;
+use rustls::ServerConfig;
 use std::path::Path;
 use std::sync::Arc;
-
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let shown = path.display();
-    let certs = CertificateDer::pem_file_iter(path)
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| format!("cannot read certificates from {shown}: {e}"))?;
-    if certs.is_empty() {
-        return Err(format!("no PEM certificate in {shown}"));
-    }
-    Ok(certs)
-}
 
 /// The server configuration for `--tls-cert` and `--tls-key`, offering
 /// HTTP/2 and HTTP/1.1 by ALPN.
@@ -38,20 +24,5 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, Strin
     Ok(Arc::new(config))
 }
 
-/// The client configuration for `https://` upstreams.
-pub fn client_config(extra_ca: Option<&Path>) -> Result<ClientConfig, String> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = extra_ca {
-        for cert in certificates(path)? {
-            roots
-                .add(cert)
-                .map_err(|e| format!("unusable CA certificate in {}: {e}", path.display()))?;
-        }
-    }
-    Ok(ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("tls: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
+/// The client configuration for `https://` upstreams (shared with `check`).
+pub use crate::tls_client::client_config;

@@ -3,74 +3,17 @@
 //! that only the repair preview sees, and a mode that serves a real
 //! discovery document from `tests/data/discovery`.
 
-use axum::extract::State;
+pub use super::check_defects::Defects;
+use super::check_grant::{mcp_request, Grants};
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-
-/// One switch per defect; the default is a server every client logs in to.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Defects {
-    /// `initialize` without a token answers 404, not 401.
-    pub no_challenge: bool,
-    /// `initialize` without a token succeeds: no login is asked for.
-    pub no_login: bool,
-    /// `resource_metadata` in the challenge is a relative URL.
-    pub relative_resource_metadata: bool,
-    /// The challenge's protected-resource URL redirects to an HTML login
-    /// page (the root placement still serves the document).
-    pub login_redirect: bool,
-    /// No protected-resource metadata anywhere.
-    pub no_resource_metadata: bool,
-    /// `resource` is the origin, not the MCP URL (a prefix: VS Code only).
-    pub resource_is_origin: bool,
-    /// `resource` is another path of the same origin (no prefix: every client).
-    pub resource_elsewhere: bool,
-    /// `authorization_servers` is empty.
-    pub no_authorization_servers: bool,
-    /// No authorization-server metadata at any placement.
-    pub no_server_metadata: bool,
-    /// `issuer` has a trailing slash that the identifier lacks.
-    pub issuer_trailing_slash: bool,
-    /// `token_endpoint_auth_methods_supported` without "none".
-    pub no_none: bool,
-    /// `code_challenge_methods_supported` without S256.
-    pub no_s256: bool,
-    /// `response_types_supported` without code.
-    pub no_code: bool,
-    /// No registration endpoint and no client ID metadata documents.
-    pub no_registration: bool,
-    /// A member that is `null`.
-    pub null_member: bool,
-    /// Endpoints on plain http at a non-loopback host.
-    pub plain_http: bool,
-    /// `authorization_response_iss_parameter_supported: true`.
-    pub iss_parameter: bool,
-    /// The token endpoint answers `invalid_client` to a public client.
-    pub refuses_public_clients: bool,
-    /// Registration refuses `token_endpoint_auth_method: "none"`.
-    pub refuses_public_registration: bool,
-    /// For the preview: the authorization-server metadata redirects to
-    /// [`MOVED_METADATA`], which serves it.
-    pub metadata_moved: bool,
-    /// For the preview: the metadata is marked `Cache-Control: no-transform`.
-    pub no_transform: bool,
-    /// For the preview: the metadata carries `signed_metadata`.
-    pub signed_metadata: bool,
-}
-
-impl Defects {
-    /// Only "none" missing: the one defect the proxy repairs.
-    pub fn no_none() -> Self {
-        Self {
-            no_none: true,
-            ..Self::default()
-        }
-    }
-}
+use std::sync::Arc;
 
 /// Where [`Defects::metadata_moved`] serves the metadata.
 pub const MOVED_METADATA: &str = "/oauth/metadata";
@@ -81,26 +24,40 @@ struct Site {
     defects: Defects,
     /// A real document served instead of the generated one, and its path.
     document: Option<(&'static str, &'static str)>,
+    /// Codes and tokens handed out.
+    grants: Arc<Grants>,
 }
 
 /// Serves a server with `defects` on loopback; its MCP endpoint is
 /// `http://ADDR/mcp`.
 pub async fn serve(defects: Defects) -> SocketAddr {
-    start(defects, None).await
+    start(defects, None, 0).await
+}
+
+/// [`serve`] on `port` of 127.0.0.1 (0 for any).
+pub async fn serve_on(port: u16, defects: Defects) -> SocketAddr {
+    start(defects, None, port).await
 }
 
 /// Serves `document` at `path` and nothing else of note (for `--issuer`).
 pub async fn serve_document(path: &'static str, document: &'static str) -> SocketAddr {
-    start(Defects::default(), Some((path, document))).await
+    start(Defects::default(), Some((path, document)), 0).await
 }
 
-async fn start(defects: Defects, document: Option<(&'static str, &'static str)>) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+async fn start(
+    defects: Defects,
+    document: Option<(&'static str, &'static str)>,
+    port: u16,
+) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let site = Site {
         base: format!("http://{addr}"),
         defects,
         document,
+        grants: Arc::default(),
     };
     let app = Router::new()
         .route("/mcp", post(mcp))
@@ -121,6 +78,7 @@ async fn start(defects: Defects, document: Option<(&'static str, &'static str)>)
         .route("/login", get(login))
         .route("/register", post(register))
         .route("/token", post(token))
+        .route("/authorize", get(authorize))
         .with_state(site);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
@@ -130,7 +88,13 @@ fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-async fn mcp(State(s): State<Site>) -> Response {
+async fn mcp(State(s): State<Site>, headers: HeaderMap, body: String) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if s.grants.accepts(s.defects, authorization) {
+        return mcp_request(&body);
+    }
     if s.defects.no_challenge {
         return (StatusCode::NOT_FOUND, "no such route").into_response();
     }
@@ -209,13 +173,23 @@ fn generated(s: &Site) -> Value {
         "token_endpoint_auth_methods_supported": if d.no_none { json!(["client_secret_post", "client_secret_basic"]) } else { json!(["client_secret_post", "client_secret_basic", "none"]) },
         "code_challenge_methods_supported": if d.no_s256 { json!(["plain"]) } else { json!(["S256"]) },
     });
-    if d.no_registration {
-        doc.as_object_mut().unwrap().remove("registration_endpoint");
+    let members = doc.as_object_mut().unwrap();
+    if d.no_registration || d.cimd_only {
+        members.remove("registration_endpoint");
+    }
+    if d.cimd_only {
+        members.insert("client_id_metadata_document_supported".into(), true.into());
+    }
+    if d.no_token_endpoint {
+        members.remove("token_endpoint");
+    }
+    if d.no_authorization_endpoint {
+        members.remove("authorization_endpoint");
     }
     if d.null_member {
         doc["service_documentation"] = Value::Null;
     }
-    if d.iss_parameter {
+    if !d.no_iss_parameter {
         doc["authorization_response_iss_parameter_supported"] = Value::Bool(true);
     }
     if d.signed_metadata {
@@ -258,6 +232,12 @@ fn document_at(path: &str, s: &Site) -> Response {
             generated(s).to_string(),
         )
             .into_response(),
+        None if s.defects.text_plain_metadata => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain")],
+            generated(s).to_string(),
+        )
+            .into_response(),
         None => json_response(StatusCode::OK, generated(s).to_string()),
     }
 }
@@ -268,23 +248,24 @@ async fn register(State(s): State<Site>, body: String) -> Response {
         let e = r#"{"error":"invalid_client_metadata","error_description":"public clients are not allowed"}"#;
         return json_response(StatusCode::BAD_REQUEST, e.into());
     }
-    let client = json!({"client_id": "test-client-1", "token_endpoint_auth_method": "none", "redirect_uris": asked["redirect_uris"]});
+    let mut client = json!({"client_id": "test-client-1", "token_endpoint_auth_method": "none", "redirect_uris": asked["redirect_uris"]});
+    if s.defects.registration_secret {
+        client["token_endpoint_auth_method"] = "client_secret_basic".into();
+        client["client_secret"] = "test-secret".into();
+    }
     json_response(StatusCode::CREATED, client.to_string())
 }
 
 async fn token(State(s): State<Site>, body: String) -> Response {
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect();
-    let has = |k: &str| form.iter().any(|(n, _)| n == k);
-    assert!(!has("client_secret"), "check sent a client secret");
-    let error = if s.defects.refuses_public_clients {
-        "invalid_client"
+    s.grants.token(s.defects, &body)
+}
+
+async fn authorize(State(s): State<Site>, RawQuery(query): RawQuery) -> Response {
+    let issuer = if s.defects.issuer_trailing_slash {
+        format!("{}/", s.base)
     } else {
-        "invalid_grant"
+        s.base.clone()
     };
-    json_response(
-        StatusCode::BAD_REQUEST,
-        json!({ "error": error }).to_string(),
-    )
+    s.grants
+        .authorize(s.defects, &issuer, query.as_deref().unwrap_or(""))
 }

@@ -1,11 +1,12 @@
 //! Findings about every well-known answer and document: JSON or a clean
-//! 4xx, and no `null` members.
+//! 4xx, no `null` members, served as `application/json`, without a redirect.
 
 use super::{Evidence, Finding};
 use crate::check::client::{Answer, MAX_BODY_BYTES};
 use crate::check::discovery::{Discovery, Doc, Fetched};
 
-/// `wellknown.json` and `metadata.no-null`.
+/// `wellknown.json`, `metadata.no-null`, `metadata.content-type` and
+/// `metadata.no-redirect`.
 #[must_use]
 pub fn findings(d: &Discovery) -> Vec<Finding> {
     let tries = d.resource_tries.iter().chain(&d.server_tries);
@@ -31,7 +32,62 @@ pub fn findings(d: &Discovery) -> Vec<Finding> {
             format!("null members: {}", names.join(", "))
         },
     );
-    vec![json, null]
+    vec![json, null, content_type(d), no_redirect(d)]
+}
+
+/// `metadata.no-redirect`: each document found answered 200 itself.
+fn no_redirect(d: &Discovery) -> Finding {
+    let docs = d.resource.iter().chain(&d.server);
+    let moved: Vec<Evidence> = docs
+        .filter(|doc| !doc.answer.redirects.is_empty())
+        .map(|doc| {
+            Evidence::answer(
+                doc.url.as_str(),
+                format!("redirected to {}", doc.answer.url),
+            )
+        })
+        .collect();
+    verdict(
+        "metadata.no-redirect",
+        moved,
+        "every document answered 200 at its well-known URL".into(),
+        |moved| {
+            let urls: Vec<&str> = moved.iter().map(|e| e.url.as_str()).collect();
+            format!("served only after a redirect: {}", urls.join(", "))
+        },
+    )
+}
+
+/// `metadata.content-type`: each document found is `application/json`
+/// (RFC 8414 §3.2, RFC 9728 §3.2). A FAIL because the conformance suite
+/// refuses any other type; no MCP client is named, as none has been found
+/// to refuse it.
+fn content_type(d: &Discovery) -> Finding {
+    let docs = d.resource.iter().chain(&d.server);
+    let wrong: Vec<Evidence> = docs
+        .filter_map(|doc| {
+            let media = doc.answer.media_type();
+            (media.as_deref() != Some("application/json")).then(|| {
+                Evidence::member(
+                    doc.url.as_str(),
+                    "Content-Type",
+                    Some(media.unwrap_or_else(|| "(none)".to_owned())),
+                )
+            })
+        })
+        .collect();
+    verdict(
+        "metadata.content-type",
+        wrong,
+        "every document is application/json".into(),
+        |wrong| {
+            let urls: Vec<&str> = wrong.iter().map(|e| e.url.as_str()).collect();
+            format!(
+                "not application/json: {} (the conformance suite refuses it)",
+                urls.join(", ")
+            )
+        },
+    )
 }
 
 /// A pass saying `passed` when nothing is wrong, else a fail with the

@@ -5,6 +5,7 @@
 //! for another meaning.
 
 use super::kind::{Group, Hurt};
+pub use super::login_catalogue::LOGIN;
 
 /// One kind of finding.
 #[derive(Debug)]
@@ -23,7 +24,7 @@ pub struct Entry {
     pub remedy: &'static str,
 }
 
-const fn hurt(client: &'static str, message: &'static str) -> Hurt {
+pub(super) const fn hurt(client: &'static str, message: &'static str) -> Hurt {
     Hurt { client, message }
 }
 
@@ -32,6 +33,28 @@ const fn hurt(client: &'static str, message: &'static str) -> Hurt {
 pub const TS_SDK: &str = "TypeScript SDK clients (Claude Code, Cursor, mcp-remote)";
 /// Clients that follow the MCP authorization spec 2025-11-25 to the letter.
 pub const STRICT: &str = "strict clients (MCP spec 2025-11-25)";
+
+/// The official MCP conformance suite (`@modelcontextprotocol/conformance`),
+/// whose authorization scenarios play a client.
+pub const SUITE: &str = "MCP conformance suite";
+/// Clients that follow the MCP authorization spec 2026-07-28 (RFC 9207 `iss`).
+pub const CLIENTS_2026: &str = "MCP 2026-07-28 clients";
+/// What Gemini CLI prints when an authorization response has no `iss`.
+pub const GEMINI_NO_ISS: Hurt = hurt(
+    "Gemini CLI",
+    "OAuth callback rejected: Missing required \"iss\" parameter when an expected issuer is configured. Possible IdP mix-up attack (RFC 9207).",
+);
+/// Qwen Code, a Gemini CLI fork with the same check.
+pub const QWEN_NO_ISS: Hurt = hurt(
+    "Qwen Code",
+    "OAuth callback rejected: Missing required \"iss\" parameter when an expected issuer is configured. Possible IdP mix-up attack (RFC 9207).",
+);
+/// The seed's message: the TypeScript SDK after `invalid_client` at the
+/// code exchange.
+pub const SEED_MESSAGE: Hurt = hurt(
+    TS_SDK,
+    "Existing OAuth client information is required when exchanging an authorization code (auth() drops the client on invalid_client and retries with the same code)",
+);
 
 /// VS Code's exact `resource` comparison.
 pub const VS_CODE_RESOURCE: Hurt = hurt(
@@ -60,7 +83,7 @@ const UNKNOWN: Entry = Entry {
     remedy: "",
 };
 
-/// Every finding, in report order.
+/// Every finding but the `--login` steps, in report order.
 pub const ENTRIES: &[Entry] = &[
     Entry {
         id: "mcp.challenge",
@@ -109,6 +132,25 @@ pub const ENTRIES: &[Entry] = &[
             hurt("VS Code", "the document is refused as authorization-server metadata"),
         ],
         remedy: "omit members that have no value instead of sending null (no rewrite in this proxy removes them)",
+    },
+    Entry {
+        id: "metadata.content-type",
+        group: Group::Discovery,
+        title: "metadata is served as application/json",
+        spec: "RFC 8414 §3.2; RFC 9728 §3.2 (Content-Type: application/json)",
+        clients: &[hurt(SUITE, "Invalid Content-Type: … (authorization-server-metadata FAILURE)")],
+        remedy: "serve discovery documents with Content-Type: application/json",
+    },
+    Entry {
+        id: "metadata.no-redirect",
+        group: Group::Discovery,
+        title: "metadata answers 200 at its well-known URL, without a redirect",
+        spec: "RFC 8414 §3.2 and RFC 9728 §3.2 (a successful response MUST use 200 OK)",
+        clients: &[
+            hurt(SUITE, "All authorization server metadata endpoints returned invalid status code."),
+            hurt(STRICT, "clients whose HTTP client does not follow redirects find no metadata"),
+        ],
+        remedy: "serve the document itself at the well-known URL (a proxy in front sees only the first request)",
     },
     Entry {
         id: "resource.metadata",
@@ -162,6 +204,19 @@ pub const ENTRIES: &[Entry] = &[
             "Issuer mismatch in metadata: expected \"…\", received \"…\"",
         )],
         remedy: "make issuer and authorization_servers[0] the same string, byte for byte (the MCP Python SDK 1.x adds a trailing slash to issuer: list it the same way in authorization_servers, or set issuer_url without a path); no proxy rewrite changes issuer",
+    },
+    Entry {
+        id: "server.endpoints",
+        group: Group::Server,
+        title: "authorization_endpoint and token_endpoint are absolute URLs",
+        spec: "RFC 8414 §2 (authorization_endpoint and token_endpoint REQUIRED for the code grant); OAuth 2.1 §3",
+        clients: &[
+            hurt(TS_SDK, "Invalid input: expected string, received undefined (the SDK's zod schema rejects the whole document)"),
+            hurt("Python SDK", "validation error for OAuthMetadata: Field required"),
+            hurt(SUITE, "Response body does not include valid \"token_endpoint\" claim (or \"authorization_endpoint\")"),
+            hurt(STRICT, "no endpoint to send the user or the code to"),
+        ],
+        remedy: "list authorization_endpoint and token_endpoint as absolute https URLs (no rewrite in this proxy adds them)",
     },
     Entry {
         id: "server.token-auth-none",
@@ -220,13 +275,10 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         id: "server.iss-parameter",
         group: Group::Server,
-        title: "authorization_response_iss_parameter_supported and clients that drop iss",
-        spec: "RFC 9207 §2.4; RFC 8414 §2",
-        clients: &[hurt(
-            TS_SDK,
-            "Issuer mismatch in authorization_response: expected \"…\", received undefined (when the app's redirect handler passes only code, not iss, to auth())",
-        )],
-        remedy: "keep it only if every client you serve passes iss through; otherwise remove the member until they do",
+        title: "authorization_response_iss_parameter_supported is true (RFC 9207 iss on authorization responses)",
+        spec: "RFC 9207 §2.4 and §3; MCP authorization 2026-07-28 (SEP-2468)",
+        clients: &[GEMINI_NO_ISS, QWEN_NO_ISS],
+        remedy: "send iss=<the metadata's issuer> on every authorization response and advertise authorization_response_iss_parameter_supported: true (the proxy's iss repair does both)",
     },
     Entry {
         id: "probe.registration",
@@ -238,6 +290,17 @@ pub const ENTRIES: &[Entry] = &[
             hurt(TS_SDK, "Dynamic Client Registration rejected (HTTP …): …"),
         ],
         remedy: "accept registrations with token_endpoint_auth_method none (PKCE public clients), and answer them without a client secret",
+    },
+    Entry {
+        id: "probe.client-secret",
+        group: Group::Probe,
+        title: "registration hands out no client secret where the repair lists \"none\"",
+        spec: "RFC 7591 §3.2.1; RFC 8414 §2",
+        clients: &[hurt(
+            SUITE,
+            "its client uses \"none\" whenever it is listed, even when it holds a secret: the token endpoint answers 401 invalid_client",
+        )],
+        remedy: "let the token endpoint accept the public clients it registers; a server that only takes confidential clients gains nothing from listing \"none\"",
     },
     Entry {
         id: "probe.public-client",
@@ -252,8 +315,13 @@ pub const ENTRIES: &[Entry] = &[
     },
 ];
 
+/// Every entry: [`ENTRIES`], then the `--login` steps ([`LOGIN`]).
+pub fn all() -> impl Iterator<Item = &'static Entry> {
+    ENTRIES.iter().chain(LOGIN)
+}
+
 /// The entry of `id` (an internal placeholder for an id not listed).
 #[must_use]
 pub fn entry(id: &str) -> &'static Entry {
-    ENTRIES.iter().find(|e| e.id == id).unwrap_or(&UNKNOWN)
+    all().find(|e| e.id == id).unwrap_or(&UNKNOWN)
 }

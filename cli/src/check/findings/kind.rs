@@ -8,6 +8,9 @@ use serde::Serialize;
 pub enum Severity {
     /// As clients need it.
     Pass,
+    /// Worth knowing, breaks no client: a step not taken (and why), or a
+    /// choice that clients handle.
+    Info,
     /// Works for the clients named, or only in some setups.
     Warn,
     /// Breaks the clients named.
@@ -20,9 +23,18 @@ impl Severity {
     pub fn label(self) -> &'static str {
         match self {
             Self::Pass => "PASS",
+            Self::Info => "INFO",
             Self::Warn => "WARN",
             Self::Fail => "FAIL",
         }
+    }
+}
+
+impl Severity {
+    /// True for WARN and FAIL: the finding names clients and a remedy.
+    #[must_use]
+    pub fn concerns(self) -> bool {
+        matches!(self, Self::Warn | Self::Fail)
     }
 }
 
@@ -40,6 +52,8 @@ pub enum Group {
     Server,
     /// The `--register` probe.
     Probe,
+    /// The `--login` login, step by step.
+    Login,
 }
 
 impl Group {
@@ -52,6 +66,7 @@ impl Group {
             Self::Resource => "Protected-resource metadata (RFC 9728)",
             Self::Server => "Authorization-server metadata (RFC 8414)",
             Self::Probe => "Active probe (--register)",
+            Self::Login => "Login as a public client (--login)",
         }
     }
 }

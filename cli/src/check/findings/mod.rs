@@ -9,6 +9,7 @@
 pub mod answers;
 pub mod catalogue;
 mod kind;
+mod login_catalogue;
 pub mod resource;
 pub mod server;
 
@@ -73,7 +74,7 @@ impl Finding {
     #[must_use]
     pub fn new(id: &'static str, severity: Severity, summary: impl Into<String>) -> Self {
         let entry = catalogue::entry(id);
-        let failing = severity != Severity::Pass;
+        let failing = severity.concerns();
         Self {
             id: entry.id,
             group: entry.group,
@@ -100,6 +101,12 @@ impl Finding {
         Self::new(id, Severity::Pass, summary)
     }
 
+    /// An INFO.
+    #[must_use]
+    pub fn info(id: &'static str, summary: impl Into<String>) -> Self {
+        Self::new(id, Severity::Info, summary)
+    }
+
     /// A WARN.
     #[must_use]
     pub fn warn(id: &'static str, summary: impl Into<String>) -> Self {
@@ -122,7 +129,7 @@ impl Finding {
     /// Replaces the clients hurt (for a finding whose variant hurts fewer).
     #[must_use]
     pub fn hurts(mut self, clients: &[Hurt]) -> Self {
-        if self.severity != Severity::Pass {
+        if self.severity.concerns() {
             self.clients = clients.to_vec();
         }
         self
@@ -131,7 +138,7 @@ impl Finding {
     /// Replaces the remedy.
     #[must_use]
     pub fn remedy(mut self, remedy: impl Into<String>) -> Self {
-        if self.severity != Severity::Pass {
+        if self.severity.concerns() {
             self.remedy = remedy.into();
         }
         self

@@ -30,6 +30,7 @@ pub fn findings(d: &Discovery) -> Vec<Finding> {
             format!("found at {at} for {issuer} (from {from})"),
         ),
         issuer_identical(doc, issuer),
+        endpoints(doc),
         token_auth_none(doc),
         pkce_s256(doc),
         listed(
@@ -202,6 +203,13 @@ fn https(doc: &Doc) -> Finding {
     f
 }
 
+/// True for an https URL or a loopback one: where the probes may send a
+/// client registration or a code (clients refuse plain http elsewhere).
+#[must_use]
+pub fn safe_to_send(url: &Url) -> bool {
+    url.scheme() == "https" || loopback(url)
+}
+
 /// `localhost`, 127.0.0.0/8 or `::1` (RFC 8252 §7.3; the SDK's exemption).
 fn loopback(url: &Url) -> bool {
     match url.host() {
@@ -212,18 +220,59 @@ fn loopback(url: &Url) -> bool {
     }
 }
 
+/// True when the metadata advertises RFC 9207 `iss` on authorization responses.
+#[must_use]
+pub fn advertises_iss(doc: &Doc) -> bool {
+    member(doc, ISS_SUPPORTED) == Some(&Value::Bool(true))
+}
+
+const ISS_SUPPORTED: &str = "authorization_response_iss_parameter_supported";
+
+/// The 2026-07-28 table, as far as the metadata shows it: advertised is a
+/// PASS (with the one client known to drop `iss`), not advertised a WARN for
+/// the clients that require `iss` anyway. What the redirect carries is
+/// `login.iss`.
 fn iss_parameter(doc: &Doc) -> Finding {
-    let name = "authorization_response_iss_parameter_supported";
-    let f = if member(doc, name) == Some(&Value::Bool(true)) {
-        Finding::warn(
-            "server.iss-parameter",
-            format!("{name} is true: clients that drop iss from the redirect fail after the browser step"),
-        )
-    } else {
+    let f = if advertises_iss(doc) {
         Finding::pass(
             "server.iss-parameter",
-            format!("{name} is not true: clients do not require iss on the redirect"),
+            format!("{ISS_SUPPORTED} is true (note: Codex before openai/codex issue 33354 was fixed drops iss from the redirect and then fails)"),
+        )
+    } else {
+        Finding::warn(
+            "server.iss-parameter",
+            format!("{ISS_SUPPORTED} is not true: clients that require iss on the redirect (RFC 9207) refuse the login unless it is sent anyway"),
         )
     };
-    f.with(evidence(doc, name))
+    f.with(evidence(doc, ISS_SUPPORTED))
+}
+
+/// `authorization_endpoint` and `token_endpoint`: present, absolute URLs.
+fn endpoints(doc: &Doc) -> Finding {
+    let bad: Vec<Evidence> = ["authorization_endpoint", "token_endpoint"]
+        .iter()
+        .filter(|name| {
+            let url = member(doc, name)
+                .and_then(Value::as_str)
+                .and_then(|u| Url::parse(u).ok());
+            !url.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        })
+        .map(|name| evidence(doc, name))
+        .collect();
+    if bad.is_empty() {
+        return Finding::pass(
+            "server.endpoints",
+            "authorization_endpoint and token_endpoint are absolute URLs",
+        );
+    }
+    let names: Vec<&str> = bad.iter().filter_map(|e| e.member.as_deref()).collect();
+    let mut f = Finding::fail(
+        "server.endpoints",
+        format!(
+            "missing, empty or not an absolute URL: {}",
+            names.join(", ")
+        ),
+    );
+    f.evidence = bad;
+    f
 }

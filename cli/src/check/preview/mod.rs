@@ -89,14 +89,14 @@ pub async fn preview(doc: &Doc, repair: &Repair) -> Preview {
     }
     out.repaired = true;
     // One rule at a time, so that each insertion is found alone.
-    for (rule, one) in &repair.singles {
+    for (field, one) in &repair.singles {
         let Some(bytes) = served(one, path, answer).await else {
             continue;
         };
         if let Some(insert) = single_insert(original, &bytes) {
             out.inserts.push(insert);
-            if !out.fields.iter().any(|f| f == rule.field()) {
-                out.fields.push(rule.field().to_owned());
+            if !out.fields.iter().any(|f| f == field) {
+                out.fields.push(field.clone());
             }
         }
     }

@@ -15,21 +15,22 @@
 //!   "authorization_server": {"identifier": "...", "from": "authorization_servers[0]"} | null,
 //!   "findings": [{
 //!     "id": "server.token-auth-none",              // stable
-//!     "group": "mcp" | "discovery" | "resource" | "server" | "probe",
-//!     "severity": "pass" | "warn" | "fail",
+//!     "group": "mcp" | "discovery" | "resource" | "server" | "probe" | "login",
+//!     "severity": "pass" | "info" | "warn" | "fail",
 //!     "summary": "...",
 //!     "evidence": [{"url": "...", "member": "..." | null, "value": "<JSON text>" | null}],
-//!     "clients": [{"client": "mcp-remote", "message": "..."}],   // empty for a pass
+//!     "clients": [{"client": "mcp-remote", "message": "..."}],   // empty for a pass or an info
 //!     "spec": "RFC 8414 §2; ...",
-//!     "remedy": "..."                              // empty for a pass
+//!     "remedy": "..."                              // empty for a pass or an info
 //!   }],
 //!   "repair": {"url": "...", "repaired": true, "left_alone_because": null,
 //!              "fields": ["token_endpoint_auth_methods_supported"],
 //!              "inserts": [{"offset": 312, "text": ",\"none\"", "before": "...", "after": "..."}]} | null,
-//!   "registered_client": false,                    // true after --register registered one
+//!   "registered_client": false,                    // true after --register or --login registered one
+//!   "logged_in": false,                            // true after --login obtained a token (never shown)
 //!   "requests": [{"method": "GET", "url": "...", "purpose": "...", "status": 200 | null,
 //!                 "content_type": "..." | null, "bytes": 312, "truncated": false, "error": null}],
-//!   "summary": {"pass": 12, "warn": 1, "fail": 1, "clients_failing": ["mcp-remote"], "exit_status": 1}
+//!   "summary": {"pass": 12, "info": 1, "warn": 1, "fail": 1, "clients_failing": ["mcp-remote"], "exit_status": 1}
 //! }
 //! ```
 
@@ -58,8 +59,11 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// What the repair would change.
     pub repair: Option<Preview>,
-    /// True when `--register` registered a client on the server.
+    /// True when `--register` or `--login` registered a client on the server.
     pub registered_client: bool,
+    /// True when `--login` obtained a token (used for one MCP session,
+    /// never printed or stored).
+    pub logged_in: bool,
     /// Every request sent, in order.
     pub requests: Vec<Exchange>,
     /// Counts, the clients that will fail, and the exit status.
@@ -80,6 +84,8 @@ pub struct Issuer {
 pub struct Summary {
     /// PASS findings.
     pub pass: usize,
+    /// INFO findings.
+    pub info: usize,
     /// WARN findings.
     pub warn: usize,
     /// FAIL findings.
@@ -106,6 +112,7 @@ impl Summary {
         let fail = count(Severity::Fail);
         Self {
             pass: count(Severity::Pass),
+            info: count(Severity::Info),
             warn: count(Severity::Warn),
             fail,
             clients_failing: clients,

@@ -11,6 +11,7 @@ const RESET: &str = "\x1b[0m";
 fn colour(severity: Severity) -> &'static str {
     match severity {
         Severity::Pass => "\x1b[32m",
+        Severity::Info => "\x1b[36m",
         Severity::Warn => "\x1b[33m",
         Severity::Fail => "\x1b[1;31m",
     }
@@ -54,11 +55,24 @@ pub fn render(report: &Report, colour_on: bool) -> String {
             let why = p.left_alone_because.as_deref().unwrap_or("unknown");
             let _ = writeln!(out, "  left alone: {why}");
         }
+        let secrets = report
+            .findings
+            .iter()
+            .find(|f| f.id == "probe.client-secret");
+        if let Some(f) = secrets.filter(|f| f.severity == Severity::Warn) {
+            let _ = writeln!(out, "  warning: {}", f.summary);
+        }
     }
     if report.registered_client {
         let _ = writeln!(
             out,
-            "\nNote: --register registered a throwaway public client on the server (see probe.registration)."
+            "\nNote: a throwaway public client was registered on the server (see probe.registration, login.registration)."
+        );
+    }
+    if report.logged_in {
+        let _ = writeln!(
+            out,
+            "Note: --login logged in; the token served one MCP session and was dropped (never printed or stored)."
         );
     }
     let _ = writeln!(out, "\nRequests ({})", report.requests.len());
@@ -83,8 +97,8 @@ pub fn render(report: &Report, colour_on: bool) -> String {
     };
     let _ = writeln!(
         out,
-        "\nSummary: {} FAIL, {} WARN, {} PASS; clients that will fail: {clients}",
-        s.fail, s.warn, s.pass
+        "\nSummary: {} FAIL, {} WARN, {} PASS, {} INFO; clients that will fail: {clients}",
+        s.fail, s.warn, s.pass, s.info
     );
     out
 }
@@ -97,7 +111,7 @@ fn finding(out: &mut String, f: &Finding, width: usize, colour_on: bool) {
         label.to_owned()
     };
     let _ = writeln!(out, "  {label} {:width$}  {}", f.id, f.summary);
-    if f.severity == Severity::Pass {
+    if !f.severity.concerns() {
         return;
     }
     let pad = " ".repeat(7);
