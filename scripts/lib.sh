@@ -1,4 +1,17 @@
-# Helpers shared by the load scripts (sourced, not run).
+# Helpers shared by the load scripts and the interop scripts (sourced, not run).
+
+# The processes a script starts in the background: stop_on_exit starts an
+# empty list, pids, that each `... & pids+=($!)` adds to, and has cleanup,
+# which stops them all, run on exit and on Ctrl-C.
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+stop_on_exit() {
+  pids=()
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+# A port free on 127.0.0.1 right now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 # Waits up to 30 s for something to listen on 127.0.0.1:PORT.
 wait_port() {

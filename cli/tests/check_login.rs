@@ -6,19 +6,13 @@
 mod support;
 
 use clap::Parser;
-use oauth_metadata_repair_cli::check::args::CheckArgs;
 use oauth_metadata_repair_cli::check::findings::{catalogue, Severity};
 use oauth_metadata_repair_cli::check::report::Report;
-use oauth_metadata_repair_cli::check::{self, Stop};
+use oauth_metadata_repair_cli::check::Stop;
 use serde_json::Value;
 use support::check_cli::{assert_documented_shape, run, stops, text};
-use support::check_server::{serve, Defects};
-
-#[derive(Parser)]
-struct Cmd {
-    #[command(flatten)]
-    args: CheckArgs,
-}
+use support::check_report::{finding, mcp_url, only_finding, report, severity_of, with, Cmd};
+use support::check_server::Defects;
 
 /// The headless browser of the interop tests: follows the redirect back.
 fn browser() -> String {
@@ -27,22 +21,11 @@ fn browser() -> String {
 }
 
 async fn login(defects: Defects, extra: &[&str]) -> Result<Report, Stop> {
-    let addr = serve(defects).await;
-    let url = format!("http://{addr}/mcp");
+    let url = mcp_url(defects).await;
     let browser = browser();
-    let mut args = vec!["check", url.as_str(), "--login", "--browser", &browser];
+    let mut args = vec![url.as_str(), "--login", "--browser", &browser];
     args.extend_from_slice(extra);
-    let cmd = Cmd::try_parse_from(args).unwrap();
-    check::report(&cmd.args).await
-}
-
-fn with(severity: Severity, r: &Report) -> Vec<&'static str> {
-    let found = r.findings.iter().filter(|f| f.severity == severity);
-    found.map(|f| f.id).collect()
-}
-
-fn severity_of(r: &Report, id: &str) -> Option<Severity> {
-    r.findings.iter().find(|f| f.id == id).map(|f| f.severity)
+    report(&args).await
 }
 
 #[tokio::test]
@@ -59,11 +42,7 @@ async fn a_clean_server_passes_every_step_of_the_login() {
     let mut all: Vec<&str> = catalogue::all().map(|e| e.id).collect();
     all.sort_unstable();
     assert_eq!(ids, all);
-    let discover = r
-        .findings
-        .iter()
-        .find(|f| f.id == "login.discover")
-        .unwrap();
+    let discover = finding(&r, "login.discover");
     assert_eq!(discover.summary, "server/discover answered with the token");
     let purposes: Vec<&str> = r.requests.iter().map(|q| q.purpose.as_str()).collect();
     assert!(
@@ -80,16 +59,8 @@ macro_rules! defects {
         async fn $name() {
             let defects = Defects { $field: true, ..Defects::default() };
             let r = login(defects, &[]).await.unwrap();
-            assert_eq!(severity_of(&r, $id), Some(Severity::$severity), "{r:#?}");
-            let fails = with(Severity::Fail, &r);
-            if Severity::$severity == Severity::Fail {
-                assert_eq!(fails, vec![$id], "{r:#?}");
-                assert_eq!(r.summary.exit_status, 1);
-                let f = r.findings.iter().find(|f| f.id == $id).unwrap();
+            if let Some(f) = only_finding(&r, $id, Severity::$severity) {
                 assert!(!f.clients.is_empty() && !f.remedy.is_empty() && !f.evidence.is_empty());
-            } else {
-                assert!(fails.is_empty(), "{r:#?}");
-                assert_eq!(r.summary.exit_status, 0);
             }
         }
     )*};
@@ -113,11 +84,7 @@ async fn invalid_client_is_the_seeds_message_with_the_clients_that_print_it() {
         ..Defects::default()
     };
     let r = login(defects, &[]).await.unwrap();
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.id == "login.token-exchange")
-        .unwrap();
+    let f = finding(&r, "login.token-exchange");
     assert!(f.summary.contains("invalid_client"), "{}", f.summary);
     let seed =
         "Existing OAuth client information is required when exchanging an authorization code";
@@ -138,7 +105,7 @@ async fn missing_iss_names_gemini_cli_and_qwen_code_with_their_message() {
     };
     let r = login(defects, &[]).await.unwrap();
     for id in ["login.iss", "server.iss-parameter"] {
-        let f = r.findings.iter().find(|f| f.id == id).unwrap();
+        let f = finding(&r, id);
         let named: Vec<&str> = f.clients.iter().map(|c| c.client).collect();
         assert_eq!(named, ["Gemini CLI", "Qwen Code"], "{id}");
         assert!(f.clients[0]
@@ -173,8 +140,7 @@ async fn login_needs_an_mcp_url_and_browser_needs_login() {
 
 #[tokio::test]
 async fn login_reports_in_the_documented_shape_and_never_shows_the_token() {
-    let good = serve(Defects::default()).await;
-    let url = format!("http://{good}/mcp");
+    let url = mcp_url(Defects::default()).await;
     let b = browser();
     for format in ["--json", "--color=never"] {
         let out = run(&["check", format, "--login", "--browser", &b, &url]).await;
@@ -196,12 +162,11 @@ async fn login_reports_in_the_documented_shape_and_never_shows_the_token() {
 
 #[tokio::test]
 async fn a_login_that_never_comes_back_exits_2_with_one_line() {
-    let addr = serve(Defects {
+    let url = mcp_url(Defects {
         never_redirects: true,
         ..Defects::default()
     })
     .await;
-    let url = format!("http://{addr}/mcp");
     let b = browser();
     let args = [
         "check",

@@ -27,7 +27,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drivers import CLOSED_PORT, HERE, free_port, on_terminal, wait_port  # noqa: E402
+from drivers import (CLOSED_PORT, HERE, folders, free_port, model_stub, on_terminal,  # noqa: E402
+                     runner, stub_started, timed_out, tool_step)
 
 NAME = "interop"
 TOOL = f"mcp__{NAME}__add"
@@ -46,11 +47,14 @@ def environment(home, stub_url):
                 TERM="xterm")
 
 
+def is_five(text):
+    """Claude Code hands the model an MCP result as it came."""
+    return text.strip() == "5" or text.replace(" ", "") == '{"result":5}'
+
+
 def main():
     claude, url, work = os.path.abspath(sys.argv[1]), sys.argv[2], os.path.abspath(sys.argv[3])
-    home, project = os.path.join(work, "home"), os.path.join(work, "project")
-    os.makedirs(home, exist_ok=True)
-    os.makedirs(project, exist_ok=True)
+    home, project = folders(work)
     with open(os.path.join(home, ".claude.json"), "w") as f:
         json.dump({"hasCompletedOnboarding": True, "theme": "dark", "autoUpdates": False,
                    "projects": {project: {"hasTrustDialogAccepted": True,
@@ -60,54 +64,35 @@ def main():
     env = environment(home, f"http://127.0.0.1:{stub_port}")
     log = open(os.path.join(work, "claude.log"), "w")
     result = {"method": None, "secret": False, "login": False, "tool": False}
+    run = runner(claude, "claude", project, env, log, timeout=60)
 
-    def run(*args, timeout=60):
-        p = subprocess.run([claude, *args], cwd=project, env=env, stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=timeout)
-        log.write(f"$ claude {' '.join(args)}\n{p.stdout}{p.stderr}exit {p.returncode}\n")
-        return p
-
-    stub = subprocess.Popen([sys.executable, os.path.join(HERE, "model_stub.py"), str(stub_port), record],
-                            stdout=log, stderr=log)
-    try:
-        if run("mcp", "add", "--transport", "http", NAME, url).returncode != 0:
-            result["error"] = "claude mcp add failed"
-            return result
-        code, out = on_terminal([claude, "mcp", "login", NAME], env, project, 90)
-        log.write(f"$ claude mcp login {NAME} (on a terminal)\n{out}\nexit {code}\n")
-        if code != 0 or "Authenticated" not in out:
-            result["error"] = f"claude mcp login exited {code}: {out.strip()[-200:]}"
+    with model_stub("model_stub.py", stub_port, record, log):
         try:
-            with open(os.path.join(home, ".claude", ".credentials.json")) as f:
-                stored = [v for v in json.load(f).get("mcpOAuth", {}).values() if v.get("serverName") == NAME]
-        except (OSError, ValueError):
-            stored = []
-        result["secret"] = any(bool(s.get("clientSecret")) for s in stored)
-        logged_in = code == 0 and any(bool(s.get("accessToken")) for s in stored)
-        listed = run("mcp", "list").stdout
-        connected = any(line.startswith(f"{NAME}:") and "Connected" in line for line in listed.splitlines())
-        if logged_in and not connected:
-            result["error"] = f"claude mcp list: {listed.strip()[-200:]}"
-        result["login"] = logged_in and connected
-        if not wait_port(stub_port):
-            result["error"] = "the model stand-in did not start"
-            return result
-        run("-p", "Add 2 and 3 with the add tool.", "--allowedTools", TOOL, timeout=120)
-        with open(record) as f:
-            answers = [json.loads(line) for line in f if '"tool_result"' in line]
-        for answer in answers:
-            text = answer.get("text", "").strip()
-            if not answer.get("is_error") and (text == "5" or text.replace(" ", "") == '{"result":5}'):
-                result["tool"] = True
-        if not result["tool"]:
-            result["error"] = f"no tool result of 5 reached the model: {answers}"
-        return result
-    except subprocess.TimeoutExpired as e:
-        result["error"] = f"timed out: {e.cmd[1:3]}"
-        return result
-    finally:
-        stub.terminate()
-        stub.wait(timeout=10)
+            if run("mcp", "add", "--transport", "http", NAME, url).returncode != 0:
+                result["error"] = "claude mcp add failed"
+                return result
+            code, out = on_terminal([claude, "mcp", "login", NAME], env, project, 90)
+            log.write(f"$ claude mcp login {NAME} (on a terminal)\n{out}\nexit {code}\n")
+            if code != 0 or "Authenticated" not in out:
+                result["error"] = f"claude mcp login exited {code}: {out.strip()[-200:]}"
+            try:
+                with open(os.path.join(home, ".claude", ".credentials.json")) as f:
+                    stored = [v for v in json.load(f).get("mcpOAuth", {}).values() if v.get("serverName") == NAME]
+            except (OSError, ValueError):
+                stored = []
+            result["secret"] = any(bool(s.get("clientSecret")) for s in stored)
+            logged_in = code == 0 and any(bool(s.get("accessToken")) for s in stored)
+            listed = run("mcp", "list").stdout
+            connected = any(line.startswith(f"{NAME}:") and "Connected" in line for line in listed.splitlines())
+            if logged_in and not connected:
+                result["error"] = f"claude mcp list: {listed.strip()[-200:]}"
+            result["login"] = logged_in and connected
+            if not stub_started(result, stub_port):
+                return result
+            run("-p", "Add 2 and 3 with the add tool.", "--allowedTools", TOOL, timeout=120)
+            return tool_step(result, record, is_five=is_five)
+        except subprocess.TimeoutExpired as e:
+            return timed_out(result, e)
 
 
 if __name__ == "__main__":

@@ -25,18 +25,16 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drivers import HERE, free_port, loopback_env, tool_answered, wait_port  # noqa: E402
+from drivers import (folders, free_port, loopback_env, model_stub, runner, stub_started,  # noqa: E402
+                     timed_out, tool_step)
 
 NAME = "interop"
 
 
 def main():
     codex, url, work = os.path.abspath(sys.argv[1]), sys.argv[2], os.path.abspath(sys.argv[3])
-    home = os.path.join(work, "home")
+    home, project = folders(work, ".codex")
     codex_home = os.path.join(home, ".codex")
-    project = os.path.join(work, "project")
-    os.makedirs(codex_home, exist_ok=True)
-    os.makedirs(project, exist_ok=True)
     stub_port = free_port()
     with open(os.path.join(codex_home, "config.toml"), "w") as f:
         f.write('mcp_oauth_credentials_store = "file"\n'
@@ -52,12 +50,7 @@ def main():
                        INTEROP_STUB_KEY="sk-interop-dummy")
     log = open(os.path.join(work, "codex.log"), "w")
     result = {"method": None, "secret": False, "login": False, "tool": False}
-
-    def run(*args, timeout=90):
-        p = subprocess.run([codex, *args], cwd=project, env=env, stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=timeout)
-        log.write(f"$ codex {' '.join(args)}\n{p.stdout}{p.stderr}exit {p.returncode}\n")
-        return p
+    run = runner(codex, "codex", project, env, log)
 
     def stored():
         try:
@@ -67,40 +60,31 @@ def main():
             return []
 
     record = os.path.join(work, "model-stub.jsonl")
-    stub = subprocess.Popen([sys.executable, os.path.join(HERE, "model_stub_openai.py"), str(stub_port), record],
-                            stdout=log, stderr=log)
-    try:
-        if run("mcp", "add", NAME, "--url", url).returncode != 0 and not stored():
-            result["error"] = "codex mcp add failed"
-        if not any(s.get("access_token") for s in stored()):
-            login = run("mcp", "login", NAME)
-            if login.returncode != 0:
-                result["error"] = f"codex mcp login exited {login.returncode}: {(login.stdout + login.stderr).strip()[-200:]}"
-        creds = stored()
-        result["secret"] = any(bool(s.get("client_secret")) for s in creds)
-        listed = run("mcp", "list").stdout
-        shown = any(line.split()[:1] == [NAME] and "OAuth" in line for line in listed.splitlines())
-        result["login"] = any(bool(s.get("access_token")) for s in creds) and shown
-        if not result["login"]:
-            result.setdefault("error", f"no token stored, or codex mcp list: {listed.strip()[-200:]}")
-            return result
-        if not wait_port(stub_port):
-            result["error"] = "the model stand-in did not start"
-            return result
-        # `codex exec` runs without asking: the server's tools are approved
-        # for this run, as a person approves them in the interactive UI.
-        run("exec", "--skip-git-repo-check", "-c", f'mcp_servers.{NAME}.default_tools_approval_mode="approve"',
-            "Add 2 and 3 with the add tool.", timeout=120)
-        result["tool"], answers = tool_answered(record)
-        if not result["tool"]:
-            result["error"] = f"no tool result of 5 reached the model: {answers}"
-        return result
-    except subprocess.TimeoutExpired as e:
-        result["error"] = f"timed out: {e.cmd[1:3]}"
-        return result
-    finally:
-        stub.terminate()
-        stub.wait(timeout=10)
+    with model_stub("model_stub_openai.py", stub_port, record, log):
+        try:
+            if run("mcp", "add", NAME, "--url", url).returncode != 0 and not stored():
+                result["error"] = "codex mcp add failed"
+            if not any(s.get("access_token") for s in stored()):
+                login = run("mcp", "login", NAME)
+                if login.returncode != 0:
+                    result["error"] = f"codex mcp login exited {login.returncode}: {(login.stdout + login.stderr).strip()[-200:]}"
+            creds = stored()
+            result["secret"] = any(bool(s.get("client_secret")) for s in creds)
+            listed = run("mcp", "list").stdout
+            shown = any(line.split()[:1] == [NAME] and "OAuth" in line for line in listed.splitlines())
+            result["login"] = any(bool(s.get("access_token")) for s in creds) and shown
+            if not result["login"]:
+                result.setdefault("error", f"no token stored, or codex mcp list: {listed.strip()[-200:]}")
+                return result
+            if not stub_started(result, stub_port):
+                return result
+            # `codex exec` runs without asking: the server's tools are approved
+            # for this run, as a person approves them in the interactive UI.
+            run("exec", "--skip-git-repo-check", "-c", f'mcp_servers.{NAME}.default_tools_approval_mode="approve"',
+                "Add 2 and 3 with the add tool.", timeout=120)
+            return tool_step(result, record)
+        except subprocess.TimeoutExpired as e:
+            return timed_out(result, e)
 
 
 if __name__ == "__main__":

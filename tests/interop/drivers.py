@@ -1,10 +1,12 @@
 """What the client drivers share: a pseudo-terminal that can answer prompts,
 a throwaway environment that keeps every request on the machine, and the
-browser step (browser.py) as the client expects to find it.
+browser step (browser.py) as the client expects to find it, the loopback
+model stand-in a client calls the tool through, and the checks of its result.
 
     from drivers import on_terminal, loopback_env, free_port, wait_port
 """
 
+import contextlib
 import json
 import os
 import pty
@@ -101,14 +103,75 @@ def on_terminal(argv, env, cwd, deadline, answers=()):
     return code, ANSI.sub("", out.decode(errors="replace"))
 
 
-def tool_answered(record):
-    """Whether the stand-in saw the tool's result 5, and what it saw."""
+def folders(work, *inside_home):
+    """HOME and the project folder of a client run inside WORK, created,
+    with the folders INSIDE_HOME (e.g. ".codex") created in HOME."""
+    home, project = os.path.join(work, "home"), os.path.join(work, "project")
+    for folder in (os.path.join(home, *inside_home), project):
+        os.makedirs(folder, exist_ok=True)
+    return home, project
+
+
+def runner(binary, name, cwd, env, log, timeout=90):
+    """A function that runs BINARY with its arguments in CWD without a
+    terminal, writes the command and what it printed to LOG as `$ NAME ...`,
+    and returns the finished process."""
+    def run(*args, timeout=timeout):
+        p = subprocess.run([binary, *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=timeout)
+        log.write(f"$ {name} {' '.join(args)}\n{p.stdout}{p.stderr}exit {p.returncode}\n")
+        return p
+    return run
+
+
+@contextlib.contextmanager
+def model_stub(script, port, record, log):
+    """The loopback model stand-in SCRIPT (model_stub*.py) serving on PORT
+    and appending what it sees to RECORD, for as long as the block runs."""
+    stub = subprocess.Popen([sys.executable, os.path.join(HERE, script), str(port), record], stdout=log, stderr=log)
+    try:
+        yield stub
+    finally:
+        stub.terminate()
+        stub.wait(timeout=10)
+
+
+def stub_started(result, port):
+    """Whether the stand-in listens on PORT; if not, RESULT says so."""
+    if wait_port(port):
+        return True
+    result["error"] = "the model stand-in did not start"
+    return False
+
+
+def codex_output(text):
+    """Codex wraps an MCP result as "Wall time: ...\nOutput:\n<the tool's
+    content>": the content, without spaces."""
+    return text.rsplit("Output:", 1)[-1].replace(" ", "").strip()
+
+
+def tool_answered(record, is_five=lambda text: codex_output(text) in ("5", '{"result":5}')):
+    """Whether the stand-in saw a tool result (not an error) whose text
+    IS_FIVE accepts, and every result it saw."""
     try:
         with open(record) as f:
             answers = [json.loads(line) for line in f if '"tool_result"' in line]
     except OSError:
         answers = []
-    # Codex wraps an MCP result as "Wall time: ...\nOutput:\n<the tool's content>"
-    ok = any(not a.get("is_error") and a.get("text", "").rsplit("Output:", 1)[-1].replace(" ", "").strip()
-             in ("5", '{"result":5}') for a in answers)
+    ok = any(not a.get("is_error") and is_five(a.get("text", "")) for a in answers)
     return ok, answers
+
+
+def tool_step(result, record, **is_five):
+    """Sets RESULT["tool"] from the record of the stand-in (tool_answered),
+    and RESULT["error"] when no 5 reached it; returns RESULT."""
+    result["tool"], answers = tool_answered(record, **is_five)
+    if not result["tool"]:
+        result["error"] = f"no tool result of 5 reached the model: {answers}"
+    return result
+
+
+def timed_out(result, error):
+    """RESULT with the step that timed out (a subprocess.TimeoutExpired)."""
+    result["error"] = f"timed out: {error.cmd[1:3]}"
+    return result

@@ -28,7 +28,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drivers import follow, loopback_env  # noqa: E402
+from drivers import folders, follow, loopback_env, timed_out  # noqa: E402
 
 NAME = "interop"
 URL = re.compile(r"(https?://\S+/authorize\?\S+)")
@@ -54,9 +54,7 @@ def keyring_entries(home):
 
 def main():
     fast_agent, url, work = os.path.abspath(sys.argv[1]), sys.argv[2], os.path.abspath(sys.argv[3])
-    home, project = os.path.join(work, "home"), os.path.join(work, "project")
-    os.makedirs(home, exist_ok=True)
-    os.makedirs(project, exist_ok=True)
+    home, project = folders(work)
     with open(os.path.join(project, "fastagent.config.yaml"), "w") as f:
         f.write(f"mcp:\n  servers:\n    {NAME}:\n      transport: http\n      url: {json.dumps(url)}\n")
     env = loopback_env(home, work, drop=("FAST_AGENT", "OPENAI_", "ANTHROPIC_", "OTEL_", "PYTHON"),
@@ -103,8 +101,7 @@ def main():
             result["error"] = f"no tool result of 5: {outcomes}"
         return result
     except subprocess.TimeoutExpired as e:
-        result["error"] = f"timed out: {e.cmd[1:3]}"
-        return result
+        return timed_out(result, e)
 
 
 if __name__ == "__main__":

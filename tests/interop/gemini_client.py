@@ -26,22 +26,25 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drivers import HERE, free_port, loopback_env, on_terminal, wait_port  # noqa: E402
+from drivers import folders, free_port, loopback_env, model_stub, on_terminal, stub_started, tool_step  # noqa: E402
 
 NAME = "interop"
 MODEL = "gemini-2.5-flash"  # named, so Gemini CLI asks no routing model first
 REJECTED = re.compile(r"OAuth callback rejected: [^\r\n]*")
 
 
+def is_five(text):
+    """Gemini CLI hands the model an MCP result inside <untrusted_context>."""
+    text = re.sub(r"</?untrusted_context>", "", text).replace(" ", "").strip()
+    return text == "5" or '"result":5' in text
+
+
 def main():
     gemini, url, work = os.path.abspath(sys.argv[1]), sys.argv[2], os.path.abspath(sys.argv[3])
-    home, project = os.path.join(work, "home"), os.path.join(work, "project")
-    os.makedirs(os.path.join(home, ".gemini"), exist_ok=True)
-    os.makedirs(project, exist_ok=True)
+    home, project = folders(work, ".gemini")
     settings = {"mcpServers": {NAME: {"httpUrl": url, "oauth": {"enabled": True}, "trust": True}},
                 "telemetry": {"enabled": False}, "privacy": {"usageStatisticsEnabled": False},
                 "general": {"disableAutoUpdate": True, "disableUpdateNag": True},
@@ -55,11 +58,8 @@ def main():
                        GEMINI_CLI_NO_RELAUNCH="true")
     log = open(os.path.join(work, "gemini.log"), "w")
     result = {"method": None, "secret": False, "login": False, "tool": False}
-    stub = subprocess.Popen([sys.executable, os.path.join(HERE, "model_stub_gemini.py"), str(stub_port), record],
-                            stdout=log, stderr=log)
-    try:
-        if not wait_port(stub_port):
-            result["error"] = "the model stand-in did not start"
+    with model_stub("model_stub_gemini.py", stub_port, record, log):
+        if not stub_started(result, stub_port):
             return result
         argv = [shutil.which("node") or "node", gemini, "--skip-trust", "-m", MODEL,
                 "-p", "Add 2 and 3 with the add tool."]
@@ -77,22 +77,7 @@ def main():
         if not result["login"]:
             result["error"] = result.get("rejected") or f"no token stored; gemini exited {code}: {out.strip()[-300:]}"
             return result
-        try:
-            with open(record) as f:
-                answers = [json.loads(line) for line in f if '"tool_result"' in line]
-        except OSError:
-            answers = []
-        for answer in answers:
-            # Gemini CLI hands the model an MCP result inside <untrusted_context>
-            text = re.sub(r"</?untrusted_context>", "", answer.get("text", "")).replace(" ", "").strip()
-            if not answer.get("is_error") and (text == "5" or '"result":5' in text):
-                result["tool"] = True
-        if not result["tool"]:
-            result["error"] = f"no tool result of 5 reached the model: {answers}"
-        return result
-    finally:
-        stub.terminate()
-        stub.wait(timeout=10)
+        return tool_step(result, record, is_five=is_five)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,17 @@
-# Installers of the interop matrix (sourced by run.sh, after versions.sh).
-# Each installs pinned packages into target/interop/ once and prints the path
+# Installers of the interop matrix and the start-up of its servers, sourced
+# from the repository's root by run.sh, iss.sh and check.sh. Brings
+# scripts/lib.sh (wait_port, free_port, pids, cleanup), the pins of
+# versions.sh and the cache folder, $cache.
+#
+# Each installer installs pinned packages into target/interop/ once and prints the path
 # the matrix uses; a cache is reused while its stamp (.installed, holding
 # what was installed) matches, and installed anew when a pin changes. All
 # output but the path goes to stderr; every install has a time limit.
+
+. scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
+cache=target/interop
+mkdir -p "$cache"
 
 # A venv holding REQUIREMENT -> its python.
 venv() { # NAME REQUIREMENT
@@ -170,4 +179,43 @@ fast_agent() { # VERSION KEYRINGS_ALT
     echo "$want" >"$dir/.installed"
   fi
   echo "$dir/bin/fast-agent"
+}
+
+# Each SERVER (mcp-VERSION or fastmcp-VERSION) installed: the venv's python
+# in server_py[SERVER], the script that serves it in server_script[SERVER].
+server_venvs() { # SERVER...
+  declare -gA server_py server_script
+  local server
+  for server in "$@"; do
+    case $server in
+      mcp-*) server_py[$server]=$(venv "$server" "mcp==${server#mcp-}"); server_script[$server]=sdk_server.py ;;
+      fastmcp-*) server_py[$server]=$(venv "$server" "fastmcp==${server#fastmcp-}"); server_script[$server]=fastmcp_server.py ;;
+    esac
+  done
+}
+
+# The proxy, built in debug -> its binary.
+proxy_binary() {
+  cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair && echo target/debug/oauth-metadata-repair
+}
+
+# One server twice, each instance's issuer the address its clients use:
+# straight on $direct_port, and behind the proxy PROXY_BIN on $proxy_port
+# (the server on $up_port), or, with WITHOUT_PROXY set, bare on
+# $proxy_port. Picks the three ports, logs to LOG-{direct,proxied,proxy}.log,
+# adds the processes to pids and returns once all of them listen.
+serve_pair() { # NAME PYTHON SCRIPT PROXY_BIN LOG [WITHOUT_PROXY]
+  local name=$1 py=$2 script=$3 bin=$4 log=$5 without=${6:-}
+  direct_port=$(free_port); up_port=$(free_port); proxy_port=$(free_port)
+  echo "== $name: straight on :$direct_port, behind the proxy on :$proxy_port" >&2
+  "$py" "$script" "$direct_port" "http://127.0.0.1:$direct_port" >"$log-direct.log" 2>&1 & pids+=($!)
+  if [ -n "$without" ]; then
+    "$py" "$script" "$proxy_port" "http://127.0.0.1:$proxy_port" >"$log-proxied.log" 2>&1 & pids+=($!)
+  else
+    "$py" "$script" "$up_port" "http://127.0.0.1:$proxy_port" >"$log-proxied.log" 2>&1 & pids+=($!)
+    RUST_LOG=${RUST_LOG:-warn} "$bin" --listen "127.0.0.1:$proxy_port" --upstream "http://127.0.0.1:$up_port" \
+      >"$log-proxy.log" 2>&1 & pids+=($!)
+    wait_port "$up_port"
+  fi
+  wait_port "$direct_port"; wait_port "$proxy_port"
 }

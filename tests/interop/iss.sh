@@ -21,26 +21,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
-. scripts/lib.sh # wait_port
-. "$here/versions.sh"
-. "$here/install.sh"
-cache=target/interop
-mkdir -p "$cache"
+. "$here/install.sh" # with scripts/lib.sh, versions.sh and $cache
 
-declare -A server_py server_script
-server_py[mcp-$MCP_1]=$(venv "mcp-$MCP_1" "mcp==$MCP_1"); server_script[mcp-$MCP_1]=sdk_server.py
-server_py[fastmcp-$FASTMCP_4]=$(venv "fastmcp-$FASTMCP_4" "fastmcp==$FASTMCP_4"); server_script[fastmcp-$FASTMCP_4]=fastmcp_server.py
+servers=${ISS_SERVERS:-"mcp-$MCP_1 fastmcp-$FASTMCP_4"}
+server_venvs $servers
 
-cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
-bin=target/debug/oauth-metadata-repair
+proxy_bin=$(proxy_binary)
 asgi_site=${INTEROP_ASGI_SITE:-$(bash scripts/asgi_build.sh)}
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+stop_on_exit
 
 # ROUTE FILE: the probe's findings against what that route must show.
 verdict() {
@@ -78,23 +66,13 @@ EOF
 }
 
 failures=0
-servers=${ISS_SERVERS:-"mcp-$MCP_1 fastmcp-$FASTMCP_4"}
 for server in $servers; do
   spy=${server_py[$server]}; script=$here/${server_script[$server]}
-  direct_port=$(free_port); up_port=$(free_port); proxy_port=$(free_port)
-  echo "== $server: straight on :$direct_port, behind the proxy on :$proxy_port" >&2
-  "$spy" "$script" "$direct_port" "http://127.0.0.1:$direct_port" >"$cache/iss-$server-direct.log" 2>&1 & pids+=($!)
-  if [ -n "${ISS_WITHOUT_PROXY:-}" ]; then
-    "$spy" "$script" "$proxy_port" "http://127.0.0.1:$proxy_port" >"$cache/iss-$server-proxied.log" 2>&1 & pids+=($!)
-  else
-    "$spy" "$script" "$up_port" "http://127.0.0.1:$proxy_port" >"$cache/iss-$server-proxied.log" 2>&1 & pids+=($!)
-    RUST_LOG=info "$bin" --listen "127.0.0.1:$proxy_port" --upstream "http://127.0.0.1:$up_port" >"$cache/iss-$server-proxy.log" 2>&1 & pids+=($!)
-    wait_port "$up_port"
-  fi
+  RUST_LOG=info serve_pair "$server" "$spy" "$script" "$proxy_bin" "$cache/iss-$server" "${ISS_WITHOUT_PROXY:-}"
   inproc_port=$(free_port) # the middleware off when bypassing
   PYTHONPATH=$asgi_site INTEROP_ASGI_MIDDLEWARE=$([ -n "${ISS_WITHOUT_PROXY:-}" ] || echo 1) \
     "$spy" "$script" "$inproc_port" "http://127.0.0.1:$inproc_port" >"$cache/iss-$server-in-process.log" 2>&1 & pids+=($!)
-  wait_port "$direct_port"; wait_port "$proxy_port"; wait_port "$inproc_port"
+  wait_port "$inproc_port"
   ok=1
   for route in straight proxied in-process; do
     port=$direct_port; [ "$route" = proxied ] && port=$proxy_port; [ "$route" = in-process ] && port=$inproc_port

@@ -17,22 +17,16 @@ tool result seen is appended to RECORD_FILE as one JSON line.
 """
 
 import json
+import os
 import re
 import sys
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_stub_base import StubHandler, record, serve, sse  # noqa: E402
 
 TOOL_SEARCH = "ToolSearch"
 ADD = re.compile(r"mcp__[A-Za-z0-9_-]+?__add\b")
-lock = threading.Lock()
-
-
-def record(path, entry):
-    with lock, open(path, "a") as f:
-        f.write(json.dumps(entry) + "\n")
-
-
 def blocks(message):
     content = message.get("content")
     return content if isinstance(content, list) else []
@@ -97,55 +91,30 @@ def events(message):
     yield "message_stop", {"type": "message_stop"}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, content_type, data):
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        record(self.server.record_file, {"method": "GET", "path": self.path})
-        self.send(404, "application/json", b'{"type":"error","error":{"type":"not_found_error","message":"stub"}}')
+class Handler(StubHandler):
+    NOT_FOUND = b'{"type":"error","error":{"type":"not_found_error","message":"stub"}}'
 
     def do_POST(self):
-        length = int(self.headers.get("content-length") or 0)
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError:
-            body = {}
+        body = self.read_json()
         path = self.path.split("?")[0]
         entry = {"method": "POST", "path": self.path, "model": body.get("model"), "stream": body.get("stream"),
                  "tools": [t.get("name") for t in body.get("tools") or []]}
         if path.endswith("/count_tokens"):
-            record(self.server.record_file, entry)
+            self.record(entry)
             return self.send(200, "application/json", b'{"input_tokens": 1}')
         if not path.endswith("/v1/messages"):
-            record(self.server.record_file, entry)
-            return self.send(404, "application/json", b'{"type":"error","error":{"type":"not_found_error","message":"stub"}}')
+            self.record(entry)
+            return self.not_found()
         content, stop = decide(body, self.server.record_file)
         entry["answer"] = [b.get("name") or "text" for b in content]
-        record(self.server.record_file, entry)
+        self.record(entry)
         message = {"id": f"msg_{uuid.uuid4().hex[:20]}", "type": "message", "role": "assistant",
                    "model": body.get("model") or "stub", "content": content, "stop_reason": stop,
                    "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}
         if not body.get("stream"):
             return self.send(200, "application/json", json.dumps(message).encode())
-        data = "".join(f"event: {name}\ndata: {json.dumps(event)}\n\n" for name, event in events(message)).encode()
-        self.send(200, "text/event-stream", data)
-
-
-def main():
-    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-    server.record_file = sys.argv[2]
-    server.serve_forever()
+        self.send(200, "text/event-stream", sse(events(message)))
 
 
 if __name__ == "__main__":
-    main()
+    serve(Handler)

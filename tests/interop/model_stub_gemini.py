@@ -15,20 +15,14 @@ seen is appended to RECORD_FILE as one JSON line.
 """
 
 import json
+import os
 import re
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_stub_base import StubHandler, record, serve  # noqa: E402
 
 ADD = re.compile(r"(^|_)add$")
-lock = threading.Lock()
-
-
-def record(path, entry):
-    with lock, open(path, "a") as f:
-        f.write(json.dumps(entry) + "\n")
-
-
 def tool_names(body):
     return [d.get("name") for t in body.get("tools") or [] for d in t.get("functionDeclarations") or []
             if isinstance(d, dict) and isinstance(d.get("name"), str)]
@@ -51,40 +45,22 @@ def decide(body, record_file):
     return [{"functionCall": {"name": add, "args": {"a": 2, "b": 3}}}]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, content_type, data):
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        record(self.server.record_file, {"method": "GET", "path": self.path})
-        self.send(404, "application/json", b'{"error": {"code": 404, "message": "stub", "status": "NOT_FOUND"}}')
+class Handler(StubHandler):
+    NOT_FOUND = b'{"error": {"code": 404, "message": "stub", "status": "NOT_FOUND"}}'
 
     def do_POST(self):
-        length = int(self.headers.get("content-length") or 0)
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError:
-            body = {}
+        body = self.read_json()
         path = self.path.split("?")[0]
         entry = {"method": "POST", "path": self.path, "tools": tool_names(body)}
         if path.endswith(":countTokens"):
-            record(self.server.record_file, entry)
+            self.record(entry)
             return self.send(200, "application/json", b'{"totalTokens": 1}')
         if not path.endswith((":generateContent", ":streamGenerateContent")):
-            record(self.server.record_file, entry)
-            return self.send(404, "application/json", b'{"error": {"code": 404, "message": "stub", "status": "NOT_FOUND"}}')
+            self.record(entry)
+            return self.not_found()
         parts = decide(body, self.server.record_file)
         entry["answer"] = [next(iter(p)) for p in parts]
-        record(self.server.record_file, entry)
+        self.record(entry)
         chunk = {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
                  "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2},
                  "modelVersion": "stub"}
@@ -93,11 +69,5 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, "application/json", json.dumps(chunk).encode())
 
 
-def main():
-    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-    server.record_file = sys.argv[2]
-    server.serve_forever()
-
-
 if __name__ == "__main__":
-    main()
+    serve(Handler)

@@ -14,21 +14,15 @@ request and every tool output seen is appended to RECORD_FILE as one line.
 """
 
 import json
+import os
 import re
 import sys
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_stub_base import StubHandler, record, serve, sse  # noqa: E402
 
 ADD = re.compile(r"^(?:mcp__)?[A-Za-z0-9_-]*?(?:__|\.|-)?add$")
-lock = threading.Lock()
-
-
-def record(path, entry):
-    with lock, open(path, "a") as f:
-        f.write(json.dumps(entry) + "\n")
-
-
 def tool_names(body):
     names = []
     for tool in body.get("tools") or []:
@@ -77,39 +71,25 @@ def message(text):
             "content": [{"type": "output_text", "text": text, "annotations": []}]}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, content_type, data):
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+class Handler(StubHandler):
+    NOT_FOUND = b'{"error": {"message": "stub", "type": "not_found"}}'
 
     def do_GET(self):
-        record(self.server.record_file, {"method": "GET", "path": self.path})
-        if self.path.split("?")[0].endswith("/models"):
-            return self.send(200, "application/json", b'{"object": "list", "data": [], "models": []}')
-        self.send(404, "application/json", b'{"error": {"message": "stub", "type": "not_found"}}')
+        if not self.path.split("?")[0].endswith("/models"):
+            return super().do_GET()
+        self.record({"method": "GET", "path": self.path})
+        self.send(200, "application/json", b'{"object": "list", "data": [], "models": []}')
 
     def do_POST(self):
-        length = int(self.headers.get("content-length") or 0)
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError:
-            body = {}
+        body = self.read_json()
         entry = {"method": "POST", "path": self.path, "model": body.get("model"), "stream": body.get("stream"),
                  "tools": tool_names(body)}
         if not self.path.split("?")[0].endswith("/responses"):
-            record(self.server.record_file, entry)
-            return self.send(404, "application/json", b'{"error": {"message": "stub", "type": "not_found"}}')
+            self.record(entry)
+            return self.not_found()
         output = decide(body, self.server.record_file)
         entry["answer"] = [o.get("name") or o["type"] for o in output]
-        record(self.server.record_file, entry)
+        self.record(entry)
         response = {"id": f"resp_{uuid.uuid4().hex[:20]}", "object": "response", "status": "completed",
                     "model": body.get("model") or "stub", "output": output,
                     "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
@@ -123,15 +103,8 @@ class Handler(BaseHTTPRequestHandler):
             events.append(("response.output_item.added", {"type": "response.output_item.added", "output_index": i, "item": item}))
             events.append(("response.output_item.done", {"type": "response.output_item.done", "output_index": i, "item": item}))
         events.append(("response.completed", {"type": "response.completed", "response": response}))
-        data = "".join(f"event: {name}\ndata: {json.dumps(event)}\n\n" for name, event in events).encode()
-        self.send(200, "text/event-stream", data)
-
-
-def main():
-    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-    server.record_file = sys.argv[2]
-    server.serve_forever()
+        self.send(200, "text/event-stream", sse(events))
 
 
 if __name__ == "__main__":
-    main()
+    serve(Handler)

@@ -26,16 +26,15 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drivers import ANSI, HERE, free_port, loopback_env, tool_answered, wait_port  # noqa: E402
+from drivers import (ANSI, folders, free_port, loopback_env, model_stub, runner, stub_started,  # noqa: E402
+                     timed_out, tool_step)
 
 NAME = "interop"
 
 
 def main():
     opencode, url, work = os.path.abspath(sys.argv[1]), sys.argv[2], os.path.abspath(sys.argv[3])
-    home, project = os.path.join(work, "home"), os.path.join(work, "project")
-    os.makedirs(home, exist_ok=True)
-    os.makedirs(project, exist_ok=True)
+    home, project = folders(work)
     stub_port = free_port()
     with open(os.path.join(project, "opencode.json"), "w") as f:
         json.dump({"autoupdate": False, "share": "disabled", "model": "openai/gpt-5",
@@ -49,47 +48,36 @@ def main():
                        OPENCODE_DISABLE_CLAUDE_CODE="1", PWD=project)  # opencode takes its folder from $PWD
     log = open(os.path.join(work, "opencode.log"), "w")
     result = {"method": None, "secret": False, "login": False, "tool": False}
+    run_opencode = runner(opencode, "opencode", project, env, log)
 
-    def run(*args, timeout=90):
-        p = subprocess.run([opencode, *args], cwd=project, env=env, stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=timeout)
-        out = ANSI.sub("", p.stdout + p.stderr)
-        log.write(f"$ opencode {' '.join(args)}\n{out}exit {p.returncode}\n")
-        return p.returncode, out
+    def run(*args, **timeout):
+        p = run_opencode(*args, **timeout)
+        return p.returncode, ANSI.sub("", p.stdout + p.stderr)
 
     record = os.path.join(work, "model-stub.jsonl")
-    stub = subprocess.Popen([sys.executable, os.path.join(HERE, "model_stub_openai.py"), str(stub_port), record],
-                            stdout=log, stderr=log)
-    try:
-        code, out = run("mcp", "auth", NAME)
-        if code != 0 or "Authentication successful" not in out:
-            result["error"] = f"opencode mcp auth exited {code}: {out.strip()[-200:]}"
+    with model_stub("model_stub_openai.py", stub_port, record, log):
         try:
-            with open(os.path.join(home, ".local", "share", "opencode", "mcp-auth.json")) as f:
-                stored = json.load(f).get(NAME) or {}
-        except (OSError, ValueError, AttributeError):
-            stored = {}
-        result["secret"] = bool((stored.get("clientInfo") or {}).get("clientSecret"))
-        _, listed = run("mcp", "list")
-        connected = re.search(rf"\b{NAME} connected\b", listed) is not None
-        result["login"] = bool((stored.get("tokens") or {}).get("accessToken")) and connected
-        if not result["login"]:
-            result.setdefault("error", f"no token stored, or opencode mcp list: {listed.strip()[-200:]}")
-            return result
-        if not wait_port(stub_port):
-            result["error"] = "the model stand-in did not start"
-            return result
-        run("run", "Add 2 and 3 with the add tool.", timeout=120)
-        result["tool"], answers = tool_answered(record)
-        if not result["tool"]:
-            result["error"] = f"no tool result of 5 reached the model: {answers}"
-        return result
-    except subprocess.TimeoutExpired as e:
-        result["error"] = f"timed out: {e.cmd[1:3]}"
-        return result
-    finally:
-        stub.terminate()
-        stub.wait(timeout=10)
+            code, out = run("mcp", "auth", NAME)
+            if code != 0 or "Authentication successful" not in out:
+                result["error"] = f"opencode mcp auth exited {code}: {out.strip()[-200:]}"
+            try:
+                with open(os.path.join(home, ".local", "share", "opencode", "mcp-auth.json")) as f:
+                    stored = json.load(f).get(NAME) or {}
+            except (OSError, ValueError, AttributeError):
+                stored = {}
+            result["secret"] = bool((stored.get("clientInfo") or {}).get("clientSecret"))
+            _, listed = run("mcp", "list")
+            connected = re.search(rf"\b{NAME} connected\b", listed) is not None
+            result["login"] = bool((stored.get("tokens") or {}).get("accessToken")) and connected
+            if not result["login"]:
+                result.setdefault("error", f"no token stored, or opencode mcp list: {listed.strip()[-200:]}")
+                return result
+            if not stub_started(result, stub_port):
+                return result
+            run("run", "Add 2 and 3 with the add tool.", timeout=120)
+            return tool_step(result, record)
+        except subprocess.TimeoutExpired as e:
+            return timed_out(result, e)
 
 
 if __name__ == "__main__":

@@ -71,11 +71,7 @@ if [ -n "${INTEROP_PROXY_BIN:-}" ]; then # resolved before the cd below
   esac
 fi
 cd "$root"
-. scripts/lib.sh # wait_port
-. "$here/versions.sh"
-. "$here/install.sh"
-cache=target/interop
-mkdir -p "$cache"
+. "$here/install.sh" # with scripts/lib.sh, versions.sh and $cache
 
 all_servers="mcp-$MCP_1 mcp-$MCP_2 fastmcp-$FASTMCP_3 fastmcp-$FASTMCP_4"
 all_clients="strict python-sdk ts-sdk mcp-remote claude-code inspector fastmcp python-sdk-$MCP_2 rmcp gemini-cli codex opencode fast-agent"
@@ -93,13 +89,7 @@ fi
 wants() { [[ " $clients " == *" $1 "* ]]; }
 
 # What the chosen servers and clients need, installed once (install.sh).
-declare -A server_py server_script
-for server in $servers; do
-  case $server in
-    mcp-*) server_py[$server]=$(venv "$server" "mcp==${server#mcp-}"); server_script[$server]=sdk_server.py ;;
-    fastmcp-*) server_py[$server]=$(venv "$server" "fastmcp==${server#fastmcp-}"); server_script[$server]=fastmcp_server.py ;;
-  esac
-done
+server_venvs $servers
 client_py=$(venv "mcp-$MCP_1" "mcp==$MCP_1") # strict, python-sdk and the drivers
 if wants ts-sdk || wants mcp-remote || wants claude-code || wants inspector || wants gemini-cli || wants codex || wants opencode; then
   need_node
@@ -121,8 +111,7 @@ wants fast-agent && fast_agent_bin=$(fast_agent "$FAST_AGENT" "$KEYRINGS_ALT")
 if [ -n "${INTEROP_PROXY_BIN:-}" ]; then
   proxy_bin=$INTEROP_PROXY_BIN
 else
-  cargo build --quiet -p oauth-metadata-repair-cli --bin oauth-metadata-repair
-  proxy_bin=target/debug/oauth-metadata-repair
+  proxy_bin=$(proxy_binary)
 fi
 
 # The in-process route's servers and clients, and the middleware they load.
@@ -133,12 +122,8 @@ for server in $servers; do for client in $clients; do
   if inproc "$server" "$client" && [ -z "$asgi_site" ]; then asgi_site=$(bash scripts/asgi_build.sh); fi
 done; done
 
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-free_port() { "$client_py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+stop_on_exit
 
 # One client run: prints its JSON line ({"method","secret","login","tool"}).
 run_client() { # CLIENT BASE_URL

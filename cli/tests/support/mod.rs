@@ -5,6 +5,7 @@
 pub mod check_cli;
 pub mod check_defects;
 pub mod check_grant;
+pub mod check_report;
 pub mod check_server;
 pub mod edge_upstream;
 pub mod harness;
