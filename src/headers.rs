@@ -138,26 +138,42 @@ pub(crate) fn check_response(
     if status != StatusCode::OK {
         return Err("status is not 200");
     }
-    if headers.get_all(CONTENT_ENCODING).iter().any(|v| {
-        !v.to_str()
-            .is_ok_and(|s| s.trim().eq_ignore_ascii_case("identity"))
-    }) {
+    // One pass over the fields (every value of each), then the checks in
+    // their order: four lookups cost more than this on every document.
+    let mut encoded = false;
+    let mut no_transform = false;
+    let (mut types, mut first_type) = (0usize, None);
+    let (mut lengths, mut first_length) = (0usize, None);
+    for (name, value) in headers {
+        if name == CONTENT_ENCODING {
+            encoded |= !value
+                .to_str()
+                .is_ok_and(|s| s.trim().eq_ignore_ascii_case("identity"));
+        } else if name == CONTENT_TYPE {
+            types += 1;
+            first_type = first_type.or(Some(value));
+        } else if name == CACHE_CONTROL {
+            no_transform |= has_no_transform(value);
+        } else if name == CONTENT_LENGTH {
+            lengths += 1;
+            first_length = first_length.or(Some(value));
+        }
+    }
+    if encoded {
         return Err("content-encoding is not identity");
     }
-    let mut types = headers.get_all(CONTENT_TYPE).iter();
-    if let Some(ct) = types.next() {
-        if types.next().is_some() || !is_json_media_type(ct) {
+    if let Some(ct) = first_type {
+        if types > 1 || !is_json_media_type(ct) {
             return Err("content-type is not json");
         }
     }
-    if respect_no_transform && has_no_transform(headers) {
+    if respect_no_transform && no_transform {
         // RFC 9110 §7.7: an intermediary must not transform such content.
         return Err("cache-control: no-transform");
     }
-    let mut lengths = headers.get_all(CONTENT_LENGTH).iter();
-    match (lengths.next(), lengths.next()) {
+    match (first_length, lengths) {
         (None, _) => Ok(()),
-        (Some(v), None) => match v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+        (Some(v), 1) => match v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()) {
             Some(n) if n > limit as u64 => Err("content-length over the limit"),
             Some(_) => Ok(()),
             None => Err("content-length is malformed"),
@@ -183,12 +199,10 @@ pub(crate) fn is_json_media_type(value: &HeaderValue) -> bool {
                 && sub[sub.len() - 5..].eq_ignore_ascii_case("+json")))
 }
 
-fn has_no_transform(headers: &HeaderMap) -> bool {
-    headers.get_all(CACHE_CONTROL).iter().any(|v| {
-        v.to_str().is_ok_and(|s| {
-            s.split(',')
-                .any(|d| d.trim().eq_ignore_ascii_case("no-transform"))
-        })
+fn has_no_transform(value: &HeaderValue) -> bool {
+    value.to_str().is_ok_and(|s| {
+        s.split(',')
+            .any(|d| d.trim().eq_ignore_ascii_case("no-transform"))
     })
 }
 
@@ -309,5 +323,21 @@ mod tests {
         h.insert(CACHE_CONTROL, hv("max-age=60, No-Transform"));
         assert!(ok(&h).is_err());
         assert!(check_response(StatusCode::OK, &h, false, 100).is_ok());
+        // Every value of a field counts, and the first failing check names
+        // the reason.
+        let mut h = HeaderMap::new();
+        h.append(CACHE_CONTROL, hv("max-age=60"));
+        h.append(CACHE_CONTROL, hv("no-transform"));
+        assert_eq!(ok(&h), Err("cache-control: no-transform"));
+        h.append(CONTENT_TYPE, hv("application/json"));
+        h.append(CONTENT_TYPE, hv("application/json"));
+        assert_eq!(ok(&h), Err("content-type is not json"));
+        h.append(CONTENT_ENCODING, hv("identity"));
+        h.append(CONTENT_ENCODING, hv("br"));
+        assert_eq!(ok(&h), Err("content-encoding is not identity"));
+        let mut h = HeaderMap::new();
+        h.append(CONTENT_LENGTH, hv("10"));
+        h.append(CONTENT_LENGTH, hv("10"));
+        assert_eq!(ok(&h), Err("content-length is repeated"));
     }
 }
