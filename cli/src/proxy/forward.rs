@@ -114,6 +114,14 @@ fn remove_named(headers: &mut HeaderMap, connection: &HeaderValue) {
         return;
     };
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        // The fixed hop-by-hop names (`keep-alive`, most often) go in the
+        // pass over those, when present.
+        if HOP_BY_HOP
+            .iter()
+            .any(|h| h.as_str().eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
         // A `&str` name is looked up in place: no allocation, and an
         // invalid name finds nothing.
         headers.remove(name);
