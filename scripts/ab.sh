@@ -35,4 +35,4 @@ RUST_LOG=warn "${proxy_cpu[@]}" "$b_bin" --workers 1 --listen "127.0.0.1:$B_PORT
 wait_port "$UP_PORT"; wait_port "$A_PORT"; wait_port "$B_PORT"
 compare A "$A_PORT" B "$B_PORT" /.well-known/oauth-authorization-server /api/items /download
 echo
-echo "medians of $ROUNDS rounds x ${DURATION}s per route and build, wrk -t1 -c$CONNECTIONS; A = $a_bin, B = $b_bin"
+echo "medians of $ROUNDS rounds x ${DURATION}s per route and build, wrk -t1 -c$CONNECTIONS, load average $(cut -d' ' -f1-3 /proc/loadavg); A = $a_bin, B = $b_bin"

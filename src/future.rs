@@ -127,7 +127,9 @@ where
         let b = Box::new(Buffering {
             parts,
             body: Box::pin(body),
-            chunks: VecDeque::new(),
+            // Room for a document in one frame and the repair's three
+            // pieces, allocated once.
+            chunks: VecDeque::with_capacity(4),
             len: 0,
             trailers: None,
             discovery,

@@ -95,7 +95,8 @@ const OPENID: &str = "/.well-known/openid-configuration";
 
 impl DiscoveryPaths for StandardPaths {
     fn is_discovery(&self, path: &str) -> bool {
-        is_clean_path(path) && is_standard(path)
+        // The cheap test first: most paths are not discovery paths at all.
+        is_standard(path) && is_clean_path(path)
     }
 }
 

@@ -10,6 +10,7 @@ use super::upstream::Pool;
 use crate::repair_flags::Layer;
 use http::uri::Scheme;
 use http::HeaderValue;
+use hyper::server::conn::http1;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -17,6 +18,15 @@ use hyper_util::server::conn::auto;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_rustls::TlsAcceptor;
+
+/// How a worker serves its client connections.
+#[allow(missing_debug_implementations)]
+pub enum Builder {
+    /// HTTP/1.1 only (plain HTTP without `--h2c`).
+    Http1(http1::Builder),
+    /// HTTP/1.1 and HTTP/2 (TLS, or `--h2c`).
+    Auto(auto::Builder<TokioExecutor>),
+}
 
 /// Smallest `--max-head-bytes`: hyper's smallest read buffer.
 const MIN_HEAD_BYTES: usize = 8192;
@@ -132,8 +142,19 @@ impl Proxy {
     }
 
     /// How client connections are served: HTTP/1.1, and HTTP/2 when `h2`.
-    pub(super) fn builder(&self, h2: bool) -> auto::Builder<TokioExecutor> {
+    pub(super) fn builder(&self, h2: bool) -> Builder {
         let client_timeout = Duration::from_secs(self.args.client_timeout);
+        if !h2 {
+            // HTTP/1.1 only: hyper's own server, without the protocol
+            // detection (and its extra read wrapper) that HTTP/2 needs.
+            let mut http1 = http1::Builder::new();
+            http1
+                .timer(TokioTimer::new())
+                .header_read_timeout(client_timeout)
+                .max_buf_size(self.args.max_head_bytes)
+                .keep_alive(true);
+            return Builder::Http1(http1);
+        }
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -147,11 +168,7 @@ impl Proxy {
             .keep_alive_interval(client_timeout)
             .max_concurrent_streams(self.args.max_streams)
             .max_header_list_size(u32::try_from(self.args.max_head_bytes).unwrap_or(u32::MAX));
-        if h2 {
-            builder
-        } else {
-            builder.http1_only()
-        }
+        Builder::Auto(builder)
     }
 
     pub(super) fn scheme(&self) -> &'static str {

@@ -7,25 +7,24 @@ pub use super::config::Proxy;
 pub use crate::repair_flags::ExtraPaths;
 
 use super::args::Args;
-use super::config::workers;
+use super::config::{workers, Builder};
 use super::forward::{Forwarder, Peer, RequestBody};
 use super::io::SendTimeout;
 use super::limits::{self, Slot, Ticket};
 use super::upstream::Chain;
 use http::Request;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
+use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
-use tower::{service_fn, Layer, ServiceExt};
+use tower::{service_fn, Layer};
 
 /// One client connection: where its requests go, who sent them, its place
 /// under the cap.
@@ -118,9 +117,9 @@ async fn connection<I>(
     io: I,
     here: Here,
     proxy: &Proxy,
-    builder: &auto::Builder<TokioExecutor>,
+    builder: &Builder,
     slot: &Slot,
-    mut stopped: watch::Receiver<bool>,
+    stopped: watch::Receiver<bool>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -128,7 +127,7 @@ async fn connection<I>(
     let peer = here.peer.addr;
     // Built once per connection: one reference count per request.
     let here = Arc::new(here);
-    let svc = proxy.layer.layer(service_fn(move |req: Request<RequestBody>| {
+    let svc = Hyper(proxy.layer.layer(service_fn(move |req: Request<RequestBody>| {
         let here = Arc::clone(&here);
         async move {
             let busy = here.ticket.request();
@@ -143,31 +142,73 @@ async fn connection<I>(
             tracing::info!(target: "access", %peer, %method, path = %path, status = res.status().as_u16(), ms = format_args!("{ms:.1}"));
             Ok(res.map(|b| b.in_flight(busy)))
         }
-    }));
-    let svc = svc.map_request(|req: Request<Incoming>| req.map(RequestBody::Client));
-    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
-    let mut conn = std::pin::pin!(conn);
-    let mut closing = false;
-    // Closed gracefully (in-flight requests finish) when the cap needs its
-    // place or the proxy stops.
-    let ended = loop {
-        tokio::select! {
-            ended = conn.as_mut() => break ended,
-            () = slot.evicted(), if !closing => {
-                tracing::debug!(%peer, "idle connection closed for a new one");
-                closing = true;
-                conn.as_mut().graceful_shutdown();
-            }
-            _ = stopped.wait_for(|s| *s), if !closing => {
-                closing = true;
-                conn.as_mut().graceful_shutdown();
-            }
+    })));
+    let io = TokioIo::new(io);
+    let ended = match builder {
+        // Pinned here, so the connection is held once in this task's state.
+        Builder::Http1(b) => {
+            let conn = std::pin::pin!(b.serve_connection(io, svc));
+            until_closed(conn, |c| c.graceful_shutdown(), slot, stopped, peer).await
+        }
+        Builder::Auto(b) => {
+            let conn = std::pin::pin!(b.serve_connection(io, svc));
+            until_closed(conn, |c| c.graceful_shutdown(), slot, stopped, peer).await
         }
     };
     // A failed connection (client gone, upstream failed mid-body) ends that
     // connection only.
     if let Err(e) = ended {
+        let e: Box<dyn std::error::Error + Send + Sync> = e;
         tracing::debug!(%peer, error = %Chain(&*e), "connection ended with an error");
+    }
+}
+
+/// Serves `conn` to its end; closes it gracefully (in-flight requests
+/// finish) when the cap needs its place or the proxy stops.
+async fn until_closed<C, E>(
+    mut conn: Pin<&mut C>,
+    shutdown: impl Fn(Pin<&mut C>),
+    slot: &Slot,
+    mut stopped: watch::Receiver<bool>,
+    peer: SocketAddr,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
+where
+    C: Future<Output = Result<(), E>>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            ended = conn.as_mut() => return ended.map_err(Into::into),
+            () = slot.evicted(), if !closing => {
+                tracing::debug!(%peer, "idle connection closed for a new one");
+                closing = true;
+                shutdown(conn.as_mut());
+            }
+            _ = stopped.wait_for(|s| *s), if !closing => {
+                closing = true;
+                shutdown(conn.as_mut());
+            }
+        }
+    }
+}
+
+/// The layered service as hyper calls it: a clone per request (a few
+/// reference counts) called at once. Its readiness is never waited on: the
+/// repair layer is as ready as the `service_fn` it wraps, which always is.
+#[derive(Clone)]
+struct Hyper<S>(S);
+
+impl<S, B> hyper::service::Service<Request<Incoming>> for Hyper<S>
+where
+    S: tower::Service<Request<RequestBody>, Response = http::Response<B>> + Clone,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn call(&self, req: Request<Incoming>) -> Self::Future {
+        self.0.clone().call(req.map(RequestBody::Client))
     }
 }
 

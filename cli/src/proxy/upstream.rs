@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http_body_util::{Either, Empty};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
+use hyper::client::conn::TrySendError;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -170,19 +171,39 @@ impl Pool {
     /// Sends `req` (its URI in origin form) and returns the response head
     /// and the connection to release when the body is done. A request that
     /// fails on a kept connection before any response arrived is sent once
-    /// more on a fresh one, when it was not sent at all or `replay` holds it.
+    /// more on a fresh one, when it was not sent at all or it may be sent
+    /// twice (see [`Replay::of`]; the copy is made only on a kept
+    /// connection, the only kind a request is retried from).
     pub async fn send(
         self: &Arc<Self>,
         req: http::Request<UpBody>,
-        replay: Option<Replay>,
     ) -> Result<(http::Response<Incoming>, Lease), LinkError> {
-        let (mut sender, reused) = self.checkout().await?;
+        // The usual case inline: a kept connection ready for a request.
+        // Waiting for one, connecting and retrying are boxed: they are rare,
+        // and their state would otherwise make every request's future
+        // (moved several times per request) a few KiB larger.
+        let (mut sender, reused) = match self.ready_idle().await {
+            Some(sender) => (sender, true),
+            None => Box::pin(self.checkout()).await?,
+        };
+        let replay = if reused { Replay::of(&req) } else { None };
         let err = match sender.try_send_request(req).await {
             Ok(res) => return Ok((res, self.lease(sender))),
             Err(e) => e,
         };
         drop(sender);
-        let mut err = err;
+        Box::pin(self.retry(reused, err, replay)).await
+    }
+
+    /// After `err` on a connection (`reused`: a kept one): the request sent
+    /// once more on a fresh connection, when it was not sent at all or
+    /// `replay` holds it; otherwise the error.
+    async fn retry(
+        self: &Arc<Self>,
+        reused: bool,
+        mut err: TrySendError<http::Request<UpBody>>,
+        replay: Option<Replay>,
+    ) -> Result<(http::Response<Incoming>, Lease), LinkError> {
         let again = match (reused, err.take_message()) {
             (false, _) => None,
             (true, Some(unsent)) => Some(unsent),
@@ -203,6 +224,16 @@ impl Pool {
         }
     }
 
+    /// The most recently used idle connection that is ready for a request.
+    async fn ready_idle(&self) -> Option<Sender> {
+        while let Some(mut sender) = self.take_idle() {
+            if sender.ready().await.is_ok() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
     fn lease(self: &Arc<Self>, sender: Sender) -> Lease {
         Lease {
             sender: Some(sender),
@@ -217,10 +248,8 @@ impl Pool {
             let returned = self.returned.notified();
             let mut returned = std::pin::pin!(returned);
             returned.as_mut().enable();
-            while let Some(mut sender) = self.take_idle() {
-                if sender.ready().await.is_ok() {
-                    return Ok((sender, true));
-                }
+            if let Some(sender) = self.ready_idle().await {
+                return Ok((sender, true));
             }
             if let Ok(permit) = Arc::clone(&self.slots).try_acquire_owned() {
                 return Ok((self.connect(permit).await?, false));
