@@ -48,6 +48,12 @@
 //! (RFC 8414's default plus `"none"`); a single string counts as a
 //! one-element list. More rules are in [`repair::Rule`].
 //!
+//! Opt-in, [`RepairMetadataLayer::iss`] adds the RFC 9207 `iss` parameter
+//! to authorization responses (redirects from any route) and
+//! `authorization_response_iss_parameter_supported: true` to the metadata,
+//! with the issuer of the wrapped service's own metadata; the rules without
+//! HTTP types are in [`iss`].
+//!
 //! The response's `Content-Length` is set, a strong or weak `ETag` is
 //! replaced by a derived one (and mapped back on `If-None-Match`), and
 //! digests of the old bytes are dropped. Every other header is kept.
@@ -88,7 +94,9 @@
 //! # Feature flags
 //!
 //! - `tracing`: one `INFO` event per repaired document and one `DEBUG`
-//!   event, with the reason, for each discovery response left alone.
+//!   event, with the reason, for each discovery response left alone; with
+//!   the `iss` repair, one `INFO` event per `iss` added and one `WARN` per
+//!   authorization response left without it.
 //!
 //! The `oauth-metadata-repair` reverse proxy and checker are a separate
 //! crate, `oauth-metadata-repair-cli`, so this one pulls in no runtime, TLS

@@ -4,13 +4,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use oauth_metadata_repair::iss::{add_iss, learn_issuer, needs_iss};
 use oauth_metadata_repair::repair::{Placement, Repairer, Rule};
 
-const FIELDS: [&str; 4] = [
+const FIELDS: [&str; 5] = [
     "token_endpoint_auth_methods_supported",
     "revocation_endpoint_auth_methods_supported",
     "introspection_endpoint_auth_methods_supported",
     "code_challenge_methods_supported",
+    "authorization_response_iss_parameter_supported",
 ];
 
 fn valid_json(doc: &[u8]) -> bool {
@@ -51,6 +53,22 @@ fuzz_target!(|data: &[u8]| {
     }
     if mode & 4 != 0 {
         repairer = repairer.skip_signed_metadata(true);
+    }
+    if mode & 8 != 0 {
+        repairer = repairer.advertise_iss(true);
+    }
+    // The same bytes as a redirect target: never a panic; a rewrite keeps
+    // every byte and adds only `&iss=` and the encoded issuer.
+    if let Ok(location) = std::str::from_utf8(doc) {
+        let issuer = learn_issuer(doc).unwrap_or_else(|_| "https://as.example/".into());
+        match add_iss(location, &issuer) {
+            Some(new) => {
+                assert!(needs_iss(location));
+                let added = inserted(location.as_bytes(), new.as_bytes()).expect("insertion only");
+                assert!(added.starts_with(b"&iss=") || added.starts_with(b"iss="), "{added:?}");
+            }
+            None => assert!(!needs_iss(location)),
+        }
     }
     let Ok(out) = repairer.repair(doc) else {
         return;
