@@ -26,16 +26,8 @@ tool_version=$(cargo pkgid -p oauth-metadata-repair-cli | sed 's/.*[#@]//')
 grep -qx "asgi = \[\"oauth-metadata-repair-asgi==$version\"\]" pyproject.toml \
   || { echo "FAIL: pyproject.toml's extra asgi does not pin oauth-metadata-repair-asgi==$version" >&2; exit 1; }
 echo "ok   version $version: the asgi crate, the tool and the extra [asgi] agree"
-tools=target/pkg-tools
-if [ ! -f "$tools/.installed" ]; then
-  rm -rf "$tools"; python3 -m venv "$tools"
-  timeout 600 "$tools/bin/pip" install --quiet --disable-pip-version-check \
-    "maturin[zig]==1.16.0" "twine==7.0.0" "uv==0.13.8"
-  touch "$tools/.installed"
-fi
-export PATH="$PWD/$tools/bin:$PATH"
-now() { date +%s.%N; }
-secs() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
+. scripts/lib.sh # pkg_tools, now, secs
+pkg_tools
 
 dist=$PWD/target/asgi-wheels; rm -rf "$dist"; mkdir -p "$dist"
 t0=$(now)

@@ -68,3 +68,20 @@ compare() {
       printf "| `%s` | %.0f | %.0f | %.3f | %.0f µs | %.0f µs | %.2f |\n", path, ar, br, br/ar, ap, bp, bp/ap }'
   done
 }
+
+# The pinned release tools (maturin with zig, twine, uv) in one venv under
+# target/, installed once, put first on PATH; shared by the two PyPI builds.
+pkg_tools() {
+  tools=target/pkg-tools # the venv, for callers that run its pip
+  if [ ! -f "$tools/.installed" ]; then
+    rm -rf "$tools"; python3 -m venv "$tools"
+    timeout 600 "$tools/bin/pip" install --quiet --disable-pip-version-check \
+      "maturin[zig]==1.16.0" "twine==7.0.0" "uv==0.13.8"
+    touch "$tools/.installed"
+  fi
+  export PATH="$PWD/$tools/bin:$PATH"
+}
+
+# Seconds between two `now` readings, to one decimal.
+now() { date +%s.%N; }
+secs() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }

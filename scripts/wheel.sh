@@ -20,16 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=$(cargo pkgid -p oauth-metadata-repair-cli | sed 's/.*[#@]//')
-tools=target/pkg-tools
-if [ ! -f "$tools/.installed" ]; then
-  rm -rf "$tools"; python3 -m venv "$tools"
-  timeout 600 "$tools/bin/pip" install --quiet --disable-pip-version-check \
-    "maturin[zig]==1.16.0" "twine==7.0.0" "uv==0.13.8"
-  touch "$tools/.installed"
-fi
-export PATH="$PWD/$tools/bin:$PATH"
-now() { date +%s.%N; }
-secs() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
+. scripts/lib.sh # pkg_tools, now, secs
+pkg_tools
 
 dist=target/wheels; rm -rf "$dist"; mkdir -p "$dist"
 t0=$(now)
