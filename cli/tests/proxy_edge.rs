@@ -250,3 +250,37 @@ async fn an_upstream_that_closes_after_each_response_is_reconnected() {
         assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "ok");
     }
 }
+
+#[tokio::test]
+async fn on_stop_idle_keep_alive_connections_are_closed_at_once() {
+    // A drain timeout far past the guard: only closing the idle
+    // connections lets the proxy stop in time.
+    let up = harness::counting_upstream(Duration::ZERO).await;
+    let proxy =
+        harness::start_proxy_with(&format!("http://{}", up.addr), &["--drain-timeout", "3600"])
+            .await;
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        let mut sock = TcpStream::connect(proxy.addr).await.unwrap();
+        sock.write_all(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut head = [0u8; 12];
+        sock.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+        idle.push(sock);
+    }
+    proxy.stop.send(()).unwrap();
+    tokio::time::timeout(HANG_GUARD, proxy.task)
+        .await
+        .expect("the proxy stops without waiting out the drain timeout")
+        .unwrap();
+    for mut sock in idle {
+        // The rest of the response, then the end of the connection.
+        let mut rest = Vec::new();
+        tokio::time::timeout(HANG_GUARD, sock.read_to_end(&mut rest))
+            .await
+            .expect("the idle connection was closed")
+            .unwrap();
+    }
+}

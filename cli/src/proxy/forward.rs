@@ -113,6 +113,10 @@ fn remove_named(headers: &mut HeaderMap, connection: &HeaderValue) {
     let Ok(text) = connection.to_str() else {
         return;
     };
+    // The usual values name no other field.
+    if text.eq_ignore_ascii_case("keep-alive") || text.eq_ignore_ascii_case("close") {
+        return;
+    }
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         // The fixed hop-by-hop names (`keep-alive`, most often) go in the
         // pass over those, when present.

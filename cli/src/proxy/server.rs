@@ -10,7 +10,7 @@ use super::args::Args;
 use super::config::{workers, Builder};
 use super::forward::{Forwarder, Peer, RequestBody};
 use super::io::SendTimeout;
-use super::limits::{self, Slot, Ticket};
+use super::limits::{self, Close, Slot, Ticket};
 use super::upstream::Chain;
 use http::Request;
 use hyper::body::Incoming;
@@ -20,10 +20,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tower::{service_fn, Layer};
 
 /// One client connection: where its requests go, who sent them, its place
@@ -42,7 +43,6 @@ pub async fn serve(listener: TcpListener, proxy: Arc<Proxy>, shutdown: impl Futu
     let builder = Arc::new(proxy.builder(h2));
     let client_timeout = Duration::from_secs(proxy.args.client_timeout);
     let send_timeout = Duration::from_secs(proxy.args.send_timeout);
-    let (stop, stopped) = watch::channel(false);
     let (done, mut all_done) = mpsc::channel::<()>(1);
     let connections = Arc::clone(&proxy.connections);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -79,7 +79,7 @@ pub async fn serve(listener: TcpListener, proxy: Arc<Proxy>, shutdown: impl Futu
             Arc::clone(&forwarder),
             Arc::clone(&builder),
         );
-        let (stopped, done) = (stopped.clone(), done.clone());
+        let done = done.clone();
         tokio::spawn(async move {
             let _done = done;
             let slot = Arc::clone(ticket.slot());
@@ -91,13 +91,13 @@ pub async fn serve(listener: TcpListener, proxy: Arc<Proxy>, shutdown: impl Futu
             match &proxy.tls {
                 None => {
                     let io = SendTimeout::new(stream, send_timeout);
-                    connection(io, here, &proxy, &builder, &slot, stopped).await;
+                    connection(io, here, &proxy, &builder, &slot).await;
                 }
                 Some(acceptor) => {
                     match tokio::time::timeout(client_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
                             let io = SendTimeout::new(tls, send_timeout);
-                            connection(io, here, &proxy, &builder, &slot, stopped).await;
+                            connection(io, here, &proxy, &builder, &slot).await;
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
                         Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
@@ -107,20 +107,15 @@ pub async fn serve(listener: TcpListener, proxy: Arc<Proxy>, shutdown: impl Futu
         });
     }
     drop(listener);
-    let _ = stop.send(true);
+    // Every worker stops at once: each asks all connections to close.
+    connections.close_all();
     drop(done);
     let drain = Duration::from_secs(proxy.args.drain_timeout);
     let _ = tokio::time::timeout(drain, all_done.recv()).await;
 }
 
-async fn connection<I>(
-    io: I,
-    here: Here,
-    proxy: &Proxy,
-    builder: &Builder,
-    slot: &Slot,
-    stopped: watch::Receiver<bool>,
-) where
+async fn connection<I>(io: I, here: Here, proxy: &Proxy, builder: &Builder, slot: &Slot)
+where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let access_log = proxy.args.access_log;
@@ -148,11 +143,11 @@ async fn connection<I>(
         // Pinned here, so the connection is held once in this task's state.
         Builder::Http1(b) => {
             let conn = std::pin::pin!(b.serve_connection(io, svc));
-            until_closed(conn, |c| c.graceful_shutdown(), slot, stopped, peer).await
+            until_closed(conn, |c| c.graceful_shutdown(), slot, peer).await
         }
         Builder::Auto(b) => {
             let conn = std::pin::pin!(b.serve_connection(io, svc));
-            until_closed(conn, |c| c.graceful_shutdown(), slot, stopped, peer).await
+            until_closed(conn, |c| c.graceful_shutdown(), slot, peer).await
         }
     };
     // A failed connection (client gone, upstream failed mid-body) ends that
@@ -164,12 +159,13 @@ async fn connection<I>(
 }
 
 /// Serves `conn` to its end; closes it gracefully (in-flight requests
-/// finish) when the cap needs its place or the proxy stops.
+/// finish) when the cap needs its place or the proxy stops. Polled as one
+/// future: the request to close is a flag read on each wake-up, and the
+/// task's waker is registered with the slot once.
 async fn until_closed<C, E>(
     mut conn: Pin<&mut C>,
     shutdown: impl Fn(Pin<&mut C>),
     slot: &Slot,
-    mut stopped: watch::Receiver<bool>,
     peer: SocketAddr,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
 where
@@ -177,20 +173,30 @@ where
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let mut closing = false;
-    loop {
-        tokio::select! {
-            ended = conn.as_mut() => return ended.map_err(Into::into),
-            () = slot.evicted(), if !closing => {
-                tracing::debug!(%peer, "idle connection closed for a new one");
-                closing = true;
-                shutdown(conn.as_mut());
-            }
-            _ = stopped.wait_for(|s| *s), if !closing => {
-                closing = true;
-                shutdown(conn.as_mut());
-            }
+    let mut registered: Option<Waker> = None;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(ended) = conn.as_mut().poll(cx) {
+            return Poll::Ready(ended.map_err(Into::into));
         }
-    }
+        if closing {
+            return Poll::Pending;
+        }
+        if !registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            slot.register(cx.waker());
+            registered = Some(cx.waker().clone());
+        }
+        if let Some(why) = slot.close() {
+            if why == Close::Evicted {
+                tracing::debug!(%peer, "idle connection closed for a new one");
+            }
+            closing = true;
+            shutdown(conn.as_mut());
+            // The shutdown takes effect when the connection is polled next.
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// The layered service as hyper calls it: a clone per request (a few
