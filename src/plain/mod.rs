@@ -81,25 +81,66 @@ pub trait HeaderList {
 
 impl HeaderList for http::HeaderMap {
     fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.get_all(name)
-            .into_iter()
-            .map(http::HeaderValue::as_bytes)
+        let all = match known(name) {
+            Some(name) => self.get_all(name),
+            None => self.get_all(name),
+        };
+        all.into_iter().map(http::HeaderValue::as_bytes)
     }
 
     fn remove_all(&mut self, name: &str) {
-        self.remove(name);
+        match known(name) {
+            Some(name) => self.remove(name),
+            None => self.remove(name),
+        };
     }
 
     fn replace(&mut self, name: &str, value: &str) -> bool {
-        let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            http::HeaderValue::from_str(value),
-        ) else {
+        let Ok(value) = http::HeaderValue::from_str(value) else {
             return false;
+        };
+        let name = match known(name) {
+            Some(name) => name.clone(),
+            None => match http::HeaderName::from_bytes(name.as_bytes()) {
+                Ok(name) => name,
+                Err(_) => return false,
+            },
         };
         self.insert(name, value);
         true
     }
+}
+
+/// The fields the rules read and edit, as `http` names made at compile
+/// time: a `HeaderMap` finds them without parsing the name again (the
+/// discovery path asks for a dozen per request).
+fn known(name: &str) -> Option<&'static http::HeaderName> {
+    use http::header;
+    static DIGESTS: [http::HeaderName; 4] = [
+        http::HeaderName::from_static("content-digest"),
+        http::HeaderName::from_static("repr-digest"),
+        http::HeaderName::from_static("content-md5"),
+        http::HeaderName::from_static("digest"),
+    ];
+    Some(match name {
+        "accept-encoding" => &header::ACCEPT_ENCODING,
+        "cache-control" => &header::CACHE_CONTROL,
+        "content-encoding" => &header::CONTENT_ENCODING,
+        "content-length" => &header::CONTENT_LENGTH,
+        "content-type" => &header::CONTENT_TYPE,
+        "etag" => &header::ETAG,
+        "if-modified-since" => &header::IF_MODIFIED_SINCE,
+        "if-none-match" => &header::IF_NONE_MATCH,
+        "if-range" => &header::IF_RANGE,
+        "location" => &header::LOCATION,
+        "range" => &header::RANGE,
+        "transfer-encoding" => &header::TRANSFER_ENCODING,
+        "content-digest" => &DIGESTS[0],
+        "repr-digest" => &DIGESTS[1],
+        "content-md5" => &DIGESTS[2],
+        "digest" => &DIGESTS[3],
+        _ => return None,
+    })
 }
 
 impl HeaderList for Headers {
@@ -366,4 +407,54 @@ pub fn drop_digests<H: HeaderList + ?Sized>(headers: &mut H) {
 #[must_use]
 pub fn derive_etag(tag: &[u8], suffix: &str) -> Option<String> {
     headers::derive_etag(tag, suffix)
+}
+
+#[cfg(test)]
+mod known_tests {
+    use super::{known, HeaderList};
+
+    #[test]
+    fn every_known_name_is_itself() {
+        for name in [
+            "accept-encoding",
+            "cache-control",
+            "content-encoding",
+            "content-length",
+            "content-type",
+            "etag",
+            "if-modified-since",
+            "if-none-match",
+            "if-range",
+            "location",
+            "range",
+            "transfer-encoding",
+            "content-digest",
+            "repr-digest",
+            "content-md5",
+            "digest",
+        ] {
+            assert_eq!(known(name).map(http::HeaderName::as_str), Some(name));
+        }
+        assert!(known("x-other").is_none());
+        assert!(known("Content-Length").is_none());
+    }
+
+    #[test]
+    fn known_and_other_names_edit_a_header_map_alike() {
+        let mut h = http::HeaderMap::new();
+        h.append("content-digest", "a".parse().unwrap());
+        h.append("content-digest", "b".parse().unwrap());
+        h.append("x-other", "c".parse().unwrap());
+        assert_eq!(HeaderList::values(&h, "content-digest").count(), 2);
+        assert_eq!(
+            HeaderList::values(&h, "x-other").collect::<Vec<_>>(),
+            [b"c".as_slice()]
+        );
+        assert!(h.replace("x-other", "d") && h.replace("etag", "\"e\""));
+        assert!(!h.replace("etag", "bad\nvalue") && !h.replace("bad name", "v"));
+        h.remove_all("content-digest");
+        h.remove_all("x-other");
+        assert_eq!(h.len(), 1);
+        assert_eq!(h["etag"], "\"e\"");
+    }
 }
