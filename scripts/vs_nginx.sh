@@ -80,66 +80,7 @@ for r in "${routes[@]}"; do
   curl -sf "http://127.0.0.1:$UP_PORT$r" -o "$work/static/$(basename "$r")"
 done
 
-# The static upstream: nginx at its defaults (keepalive_requests 1000
-# included), $1 worker processes.
-static_conf() {
-cat >"$work/static.conf" <<EOF
-worker_processes $1;
-daemon off;
-pid $work/static.pid;
-error_log $work/static-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/static-body;
-  server {
-    listen 127.0.0.1:$STATIC_PORT;
-    location = /.well-known/oauth-authorization-server {
-      default_type application/json; alias $work/static/oauth-authorization-server; }
-    location = /api/items { default_type application/json; alias $work/static/items; }
-    location = /download { default_type application/octet-stream; alias $work/static/download; }
-  }
-}
-EOF
-}
-
-# The nginx proxy: $1 worker processes, in front of port $2.
-nginx_conf() {
-cat >"$work/nginx.conf" <<EOF
-worker_processes $1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/body;
-  proxy_temp_path $work/proxy;
-  upstream backend { server 127.0.0.1:$2; keepalive 64; }
-  proxy_http_version 1.1;
-  proxy_set_header Connection "";
-  proxy_set_header Host \$proxy_host;
-  proxy_set_header X-Forwarded-For \$remote_addr;
-  proxy_set_header X-Forwarded-Host \$http_host;
-  proxy_set_header X-Forwarded-Proto \$scheme;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { proxy_pass http://backend; }
-    location = /.well-known/oauth-authorization-server {
-      proxy_pass http://backend;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$proxy_host;
-      proxy_set_header X-Forwarded-For \$remote_addr;
-      proxy_set_header X-Forwarded-Host \$http_host;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      proxy_set_header Accept-Encoding "";
-      sub_filter_types application/json;
-      sub_filter '"client_secret_basic"]' '"client_secret_basic", "none"]';
-    }
-  }
-}
-EOF
-}
+. scripts/nginx_confs.sh
 
 # start_all MODE UPSTREAM: the upstream (rust or nginx) and
 # both proxies, "pinned" (one worker each on core 1, the upstream on core 0)
