@@ -6,6 +6,7 @@
 # (must stay within 10% of the start).
 #
 #   bash scripts/soak.sh
+#   OMR_BIN=path/to/another/build bash scripts/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,13 +20,14 @@ if ! command -v wrk >/dev/null 2>&1; then
   apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
 fi
 cargo build --release --quiet -p oauth-metadata-repair-cli -p oauth-metadata-repair --bin oauth-metadata-repair --example load_server
+OMR_BIN=${OMR_BIN:-target/release/oauth-metadata-repair}
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)
-RUST_LOG=warn target/release/oauth-metadata-repair --listen "127.0.0.1:$PROXY_PORT" --upstream "http://127.0.0.1:$UP_PORT" >/dev/null &
+RUST_LOG=warn "$OMR_BIN" --listen "127.0.0.1:$PROXY_PORT" --upstream "http://127.0.0.1:$UP_PORT" >/dev/null &
 proxy_pid=$!; pids+=($proxy_pid)
 
 for port in "$UP_PORT" "$PROXY_PORT"; do

@@ -13,12 +13,6 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-// mimalloc: the proxy allocates and frees small objects (header maps,
-// buffers, futures) on every request; it costs fewer instructions per
-// request than the C library's allocator (docs/src/performance.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Reverse proxy that adds "none" to token_endpoint_auth_methods_supported in
 /// the OAuth / OpenID discovery documents of the server behind it, so public
 /// (PKCE, secretless) clients can log in. Everything else is forwarded
