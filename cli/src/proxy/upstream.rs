@@ -78,9 +78,15 @@ impl std::fmt::Display for LinkError {
 }
 
 /// A request kept for one retry on a fresh connection: its head, and a
-/// body known to be empty.
+/// body known to be empty. The fields are kept as a list (one allocation),
+/// not a second header map: the copy is made for most requests and used
+/// for almost none.
 #[derive(Debug)]
-pub struct Replay(http::request::Parts);
+pub struct Replay {
+    method: http::Method,
+    uri: http::Uri,
+    fields: Vec<(http::HeaderName, http::HeaderValue)>,
+}
 
 impl Replay {
     /// A copy of `req`'s head, for a request that may be sent twice: an
@@ -95,16 +101,28 @@ impl Replay {
         if !idempotent || !hyper::body::Body::is_end_stream(req.body()) {
             return None;
         }
-        let mut head = http::Request::new(());
-        *head.method_mut() = req.method().clone();
-        *head.uri_mut() = req.uri().clone();
-        *head.version_mut() = req.version();
-        *head.headers_mut() = req.headers().clone();
-        Some(Self(head.into_parts().0))
+        let fields = req
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        Some(Self {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            fields,
+        })
     }
 
     fn request(self) -> http::Request<UpBody> {
-        http::Request::from_parts(self.0, Either::Right(Empty::new()))
+        let mut req = http::Request::new(Either::Right(Empty::new()));
+        *req.method_mut() = self.method;
+        *req.uri_mut() = self.uri;
+        let headers = req.headers_mut();
+        headers.reserve(self.fields.len());
+        for (name, value) in self.fields {
+            headers.append(name, value);
+        }
+        req
     }
 }
 
@@ -307,5 +325,29 @@ impl std::fmt::Display for Chain<'_> {
             source = s.source();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replay_is_the_same_head_with_repeated_fields_in_order() {
+        let mut req = http::Request::new(Either::Right(Empty::new()));
+        *req.uri_mut() = http::Uri::from_static("/a?b=1");
+        let h = req.headers_mut();
+        h.append("x-a", http::HeaderValue::from_static("1"));
+        h.append("host", http::HeaderValue::from_static("up"));
+        h.append("x-a", http::HeaderValue::from_static("2"));
+        let again = Replay::of(&req).expect("a GET without a body").request();
+        assert_eq!(again.method(), http::Method::GET);
+        assert_eq!(again.uri(), "/a?b=1");
+        assert_eq!(again.version(), req.version());
+        assert_eq!(again.headers(), req.headers());
+        let all: Vec<_> = again.headers().get_all("x-a").iter().collect();
+        assert_eq!(all, ["1", "2"]);
+        *req.method_mut() = http::Method::POST;
+        assert!(Replay::of(&req).is_none());
     }
 }
