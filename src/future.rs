@@ -265,7 +265,9 @@ fn repair<B: Body>(b: Buffering<B>) -> Response<ResponseBody<B>> {
             if let Some(t) = &mut trailers {
                 drop_digests(t);
             }
-            // The document's own bytes are sliced, not copied.
+            // The document's own bytes are sliced, not copied: one piece
+            // before each insertion, the insertion, and the rest.
+            chunks.reserve(2 * edits.inserts().count() + 1);
             let mut from = 0;
             for (at, text) in edits.inserts() {
                 chunks.push_back(doc.slice(from..at));

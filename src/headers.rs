@@ -205,6 +205,10 @@ pub(crate) fn check_response<H: HeaderList + ?Sized>(
 /// `application/json` or `application/<anything>+json`, parameters allowed,
 /// case-insensitive (RFC 9110 §8.3.1).
 pub(crate) fn is_json_media_type(value: &[u8]) -> bool {
+    // The usual value, without taking it apart.
+    if value.eq_ignore_ascii_case(b"application/json") {
+        return true;
+    }
     let Some(text) = text(value) else {
         return false;
     };

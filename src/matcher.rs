@@ -95,8 +95,10 @@ const OPENID: &str = "/.well-known/openid-configuration";
 
 impl DiscoveryPaths for StandardPaths {
     fn is_discovery(&self, path: &str) -> bool {
-        // The cheap test first: most paths are not discovery paths at all.
-        is_standard(path) && is_clean_path(path)
+        // The two placements clients ask for are clean as they are (a test
+        // says so); then the cheap test first: most paths are not discovery
+        // paths at all.
+        path == OAUTH || path == OPENID || (is_standard(path) && is_clean_path(path))
     }
 }
 
@@ -249,6 +251,12 @@ mod tests {
         ] {
             assert!(!StandardPaths.is_discovery(path), "{path}");
         }
+    }
+
+    #[test]
+    fn the_placements_matched_without_the_clean_test_are_clean() {
+        assert!(is_clean_path(OAUTH) && is_standard(OAUTH));
+        assert!(is_clean_path(OPENID) && is_standard(OPENID));
     }
 
     #[test]
