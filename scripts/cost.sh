@@ -21,14 +21,8 @@ TOP=${TOP:-0}
 UP_PORT=${UP_PORT:-18290} NGINX_PORT=${NGINX_PORT:-18291} OMR_PORT=${OMR_PORT:-18292} STATIC_PORT=${STATIC_PORT:-18293}
 routes=(/.well-known/oauth-authorization-server /api/items)
 
-need=()
-for t in wrk valgrind strace; do command -v "$t" >/dev/null 2>&1 || need+=("$t"); done
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]} from Debian's packages" >&2
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+. scripts/nginx_confs.sh
+nginx_tools valgrind strace
 
 cargo build --release --quiet --example load_server
 bins=("$@")
@@ -41,7 +35,6 @@ stop_on_exit
 work=$(mktemp -d)
 chmod 755 "$work" # nginx workers (not root) read the static files
 trap 'cleanup; rm -rf "$work"' EXIT
-. scripts/nginx_confs.sh
 
 # The static upstream, serving the load server's own bytes.
 target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)

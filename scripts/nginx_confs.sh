@@ -4,16 +4,35 @@
 # replaces. Both write into $work; MASTER (default "on") may be set to
 # "off" to run one nginx process under valgrind or strace.
 
+# nginx_tools [PACKAGE...]: wrk, nginx and the packages named, from Debian's
+# packages where missing; sets nginx_bin.
+nginx_tools() {
+  local need=() t
+  for t in wrk "$@"; do command -v "$t" >/dev/null 2>&1 || need+=("$t"); done
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "installing ${need[*]} from Debian's packages" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+}
+
+# conf_head NAME WORKERS: the lines both configurations open with.
+conf_head() {
+cat <<EOF
+worker_processes $2;
+daemon off;
+master_process ${MASTER:-on};
+pid $work/$1.pid;
+error_log $work/$1-error.log warn;
+events { worker_connections 4096; }
+EOF
+}
+
 # The static upstream: nginx at its defaults (keepalive_requests 1000
 # included), $1 worker processes.
 static_conf() {
-cat >"$work/static.conf" <<EOF
-worker_processes $1;
-daemon off;
-master_process ${MASTER:-on};
-pid $work/static.pid;
-error_log $work/static-error.log warn;
-events { worker_connections 4096; }
+{ conf_head static "$1"; cat <<EOF
 http {
   access_log off;
   client_body_temp_path $work/static-body;
@@ -26,17 +45,12 @@ http {
   }
 }
 EOF
+} >"$work/static.conf"
 }
 
 # The nginx proxy: $1 worker processes, in front of port $2.
 nginx_conf() {
-cat >"$work/nginx.conf" <<EOF
-worker_processes $1;
-daemon off;
-master_process ${MASTER:-on};
-pid $work/nginx.pid;
-error_log $work/error.log warn;
-events { worker_connections 4096; }
+{ conf_head nginx "$1"; cat <<EOF
 http {
   access_log off;
   client_body_temp_path $work/body;
@@ -65,4 +79,5 @@ http {
   }
 }
 EOF
+} >"$work/nginx.conf"
 }

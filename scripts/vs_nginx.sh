@@ -41,14 +41,8 @@ NGINX_PORT=${NGINX_PORT:-18091}
 OMR_PORT=${OMR_PORT:-18092}
 STATIC_PORT=${STATIC_PORT:-18093}
 
-need=()
-command -v wrk >/dev/null 2>&1 || need+=(wrk)
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]} from Debian's packages" >&2
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+. scripts/nginx_confs.sh
+nginx_tools
 
 cargo build --release --quiet --example load_server
 if [ -z "${OMR_BIN:-}" ]; then
@@ -79,8 +73,6 @@ mkdir -p "$work/static"
 for r in "${routes[@]}"; do
   curl -sf "http://127.0.0.1:$UP_PORT$r" -o "$work/static/$(basename "$r")"
 done
-
-. scripts/nginx_confs.sh
 
 # start_all MODE UPSTREAM: the upstream (rust or nginx) and
 # both proxies, "pinned" (one worker each on core 1, the upstream on core 0)
