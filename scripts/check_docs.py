@@ -55,6 +55,23 @@ def parse_html(path):
     return page
 
 
+def resolve(path, link, root, name, exists, index=None):
+    """The file a relative `link` in `path` points to and its fragment, or
+    the problem: outside `root` (called `name`), or no such file (`exists`
+    tells). A link to a folder means its `index`, when given."""
+    parts = urlsplit(link)
+    target = os.path.realpath(path)
+    if parts.path:
+        target = os.path.realpath(os.path.join(os.path.dirname(target), unquote(parts.path)))
+        if index and os.path.isdir(target):
+            target = os.path.join(target, index)
+    if os.path.commonpath([root, target]) != root:
+        return None, None, f"points outside {name}"
+    if not exists(target):
+        return None, None, "no such file"
+    return target, unquote(parts.fragment), None
+
+
 def check_book(book):
     problems = []
     book = os.path.realpath(book)
@@ -71,20 +88,11 @@ def check_book(book):
         for line, link in page.links:
             if EXTERNAL.match(link):
                 continue
-            parts = urlsplit(link)
-            target = path
-            if parts.path:
-                target = os.path.realpath(os.path.join(os.path.dirname(path), unquote(parts.path)))
-                if os.path.isdir(target):
-                    target = os.path.join(target, "index.html")
             where = f"{rel}:{line}: {link}"
-            if os.path.commonpath([book, target]) != book:
-                problems.append(f"{where}: points outside the book")
+            target, fragment, problem = resolve(path, link, book, "the book", os.path.isfile, "index.html")
+            if problem:
+                problems.append(f"{where}: {problem}")
                 continue
-            if not os.path.isfile(target):
-                problems.append(f"{where}: no such file")
-                continue
-            fragment = unquote(parts.fragment)
             if fragment and target.endswith(".html"):
                 if target not in pages:
                     pages[target] = parse_html(target)
@@ -139,18 +147,11 @@ def check_markdown(path, repo):
             link = m.group(1) if m.group(1) is not None else m.group(2)
             if not link or EXTERNAL.match(link):
                 continue
-            parts = urlsplit(link)
-            target = os.path.realpath(path)
-            if parts.path:
-                target = os.path.realpath(os.path.join(os.path.dirname(os.path.realpath(path)), unquote(parts.path)))
             where = f"{path}:{number}: {link}"
-            if os.path.commonpath([repo, target]) != repo:
-                problems.append(f"{where}: points outside the repository")
+            target, fragment, problem = resolve(path, link, repo, "the repository", os.path.exists)
+            if problem:
+                problems.append(f"{where}: {problem}")
                 continue
-            if not os.path.exists(target):
-                problems.append(f"{where}: no such file")
-                continue
-            fragment = unquote(parts.fragment)
             if fragment and target.endswith(".md") and fragment not in github_anchors(target):
                 problems.append(f"{where}: no heading \"{fragment}\" in {os.path.relpath(target, repo)}")
     return problems
