@@ -31,10 +31,9 @@ if [ ${#bins[@]} = 0 ]; then
   bins=(target/release/oauth-metadata-repair)
 fi
 
-stop_on_exit
 work=$(mktemp -d)
 chmod 755 "$work" # nginx workers (not root) read the static files
-trap 'cleanup; rm -rf "$work"' EXIT
+stop_on_exit "$work"
 
 # The static upstream, serving the load server's own bytes.
 target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)

@@ -34,7 +34,7 @@
 # process started is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/lib.sh # wait_port
+. scripts/lib.sh # wait_port, stop_on_exit
 mode=write
 case "${1:-}" in
   --check) mode=check ;;
@@ -43,14 +43,7 @@ case "${1:-}" in
 esac
 gen=docs/src/generated
 out=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$out"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_on_exit "$out"
 
 # As `cargo test` selects packages (the default members), so CI reuses its build.
 cargo build --quiet --example demo

@@ -1,11 +1,17 @@
 # Helpers shared by the load scripts and the interop scripts (sourced, not run).
 
-# The processes a script starts in the background: stop_on_exit starts an
-# empty list, pids, that each `... & pids+=($!)` adds to, and has cleanup,
-# which stops them all, run on exit and on Ctrl-C.
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# The processes a script starts in the background: stop_on_exit [DIR...]
+# starts an empty list, pids, that each `... & pids+=($!)` adds to, and has
+# cleanup, which stops them all and removes the DIRs, run on exit and on
+# Ctrl-C.
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -z "${cleanup_dirs+x}" ] || rm -rf "${cleanup_dirs[@]}"
+}
 stop_on_exit() {
   pids=()
+  cleanup_dirs=("$@")
   trap cleanup EXIT
   trap 'exit 130' INT TERM
 }

@@ -52,13 +52,7 @@ fi
 
 work=$(mktemp -d)
 chmod 755 "$work" # nginx workers (not root) read the static files
-started=()
-cleanup() {
-  for p in "${started[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+stop_on_exit "$work"
 
 proxy_cpu=(); client_cpu=()
 if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
@@ -67,7 +61,7 @@ fi
 routes=(/.well-known/oauth-authorization-server /api/items /download)
 
 # The documents the static upstream serves: the load server's own bytes.
-target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & started+=($!)
+target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)
 wait_port "$UP_PORT"
 mkdir -p "$work/static"
 for r in "${routes[@]}"; do
@@ -79,24 +73,24 @@ done
 # or "defaults" (nginx auto, the proxy's own default, nothing pinned). Stops
 # those of the previous call. Sets up_port.
 start_all() {
-  for p in "${started[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  started=()
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  pids=()
   local up_cpu=() px_cpu=() workers=() n=auto
   if [ "$1" = pinned ]; then
     up_cpu=("${client_cpu[@]}"); px_cpu=("${proxy_cpu[@]}"); workers=(--workers 1); n=1
   fi
   up_port=$UP_PORT
   if [ "$2" = rust ]; then
-    "${up_cpu[@]}" target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & started+=($!)
+    "${up_cpu[@]}" target/release/examples/load_server --listen "127.0.0.1:$UP_PORT" >/dev/null & pids+=($!)
   else
     up_port=$STATIC_PORT
     static_conf "$n"
-    "${up_cpu[@]}" "$nginx_bin" -c "$work/static.conf" -e "$work/static-error.log" & started+=($!)
+    "${up_cpu[@]}" "$nginx_bin" -c "$work/static.conf" -e "$work/static-error.log" & pids+=($!)
   fi
   nginx_conf "$n" "$up_port"
-  "${px_cpu[@]}" "$nginx_bin" -c "$work/nginx.conf" -e "$work/error.log" & started+=($!)
+  "${px_cpu[@]}" "$nginx_bin" -c "$work/nginx.conf" -e "$work/error.log" & pids+=($!)
   RUST_LOG=warn "${px_cpu[@]}" "$OMR_BIN" "${workers[@]}" \
-    --listen "127.0.0.1:$OMR_PORT" --upstream "http://127.0.0.1:$up_port" & started+=($!)
+    --listen "127.0.0.1:$OMR_PORT" --upstream "http://127.0.0.1:$up_port" & pids+=($!)
   wait_port "$up_port"; wait_port "$NGINX_PORT"; wait_port "$OMR_PORT"
 
   # Both must actually repair before their speed means anything.
